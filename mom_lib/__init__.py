@@ -1,0 +1,87 @@
+"""mom_lib: the numerical core of the Momentum book.
+
+Pure step rules (:mod:`mom_lib.steps`), one batched driver (:func:`run`), objectives with
+known minimizers (:mod:`mom_lib.objectives`), the linear theory (:mod:`mom_lib.theory`),
+convention conversions (:mod:`mom_lib.conventions`) and shared plots (:mod:`mom_lib.plotting`).
+
+The book's momentum convention is PyTorch's:
+``v <- beta * v + grad f(x)``, ``x <- x - lr * v``.
+"""
+
+from .conventions import CONVENTIONS, lookahead_point, state_scale, step_rule_for, translate
+from .objectives import (
+    Himmelblau,
+    LeastSquares,
+    MultiWell1D,
+    MultiWell2D,
+    Objective,
+    Quadratic,
+    Rosenbrock,
+    minibatch_grad,
+    noisy_grad,
+)
+from .plotting import plot_contours, plot_heatmap, plot_loss, plot_trajectory
+from .runner import DIVERGENCE_THRESHOLD, Result, run
+from .steps import ema, gd, heavy_ball, nesterov, sutskever, sutskever_nesterov
+from .theory import (
+    characteristic_roots,
+    complex_band,
+    critical_beta,
+    effective_window,
+    ema_noise_variance,
+    gd_optimal_lr,
+    gd_optimal_rate,
+    half_life,
+    iteration_matrix,
+    iterations_to_tolerance,
+    lag,
+    optimal_params,
+    rate,
+    stability_limit,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CONVENTIONS",
+    "DIVERGENCE_THRESHOLD",
+    "Himmelblau",
+    "LeastSquares",
+    "MultiWell1D",
+    "MultiWell2D",
+    "Objective",
+    "Quadratic",
+    "Result",
+    "Rosenbrock",
+    "characteristic_roots",
+    "complex_band",
+    "critical_beta",
+    "effective_window",
+    "ema",
+    "ema_noise_variance",
+    "gd",
+    "gd_optimal_lr",
+    "gd_optimal_rate",
+    "half_life",
+    "heavy_ball",
+    "iteration_matrix",
+    "iterations_to_tolerance",
+    "lag",
+    "lookahead_point",
+    "minibatch_grad",
+    "nesterov",
+    "noisy_grad",
+    "optimal_params",
+    "plot_contours",
+    "plot_heatmap",
+    "plot_loss",
+    "plot_trajectory",
+    "rate",
+    "run",
+    "stability_limit",
+    "state_scale",
+    "step_rule_for",
+    "sutskever",
+    "sutskever_nesterov",
+    "translate",
+]

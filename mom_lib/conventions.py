@@ -1,0 +1,104 @@
+r"""Translate momentum hyperparameters between the conventions in use.
+
+The book's convention is PyTorch's: :math:`v_{t+1} = \beta v_t + \nabla f(x_t)`,
+:math:`x_{t+1} = x_t - \eta v_{t+1}`. For a *constant* learning rate the others give the
+same iterates after an exact rescaling (:math:`g = \nabla f(x)`):
+
+* ``pytorch``: :math:`v' = \beta v + g,\ x' = x - \eta v'` -- the reference.
+* ``sutskever`` (also ``keras``): :math:`u' = \beta u - \epsilon g,\ x' = x + u'`. Same iterates
+  for :math:`\epsilon = \eta`; the state is :math:`u = -\eta v`.
+* ``polyak``: :math:`x' = x - \eta g + \beta (x - x_{\mathrm{prev}})`. Same :math:`(\eta, \beta)`;
+  it is the Sutskever form with :math:`u = x - x_{\mathrm{prev}}`.
+* ``ema``: :math:`m' = \beta m + (1-\beta) g,\ x' = x - \alpha m'`. Same iterates for
+  :math:`\alpha = \eta / (1-\beta)`; the state is :math:`m = (1-\beta) v`.
+
+Under a learning-rate schedule PyTorch's velocity remembers raw gradients while
+Sutskever's remembers steps already scaled by old learning rates, so the two differ; with
+PyTorch's dampening the first step differs from the EMA (see :func:`mom_lib.heavy_ball`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_hyperparameter
+from .steps import StepRule, ema, heavy_ball, sutskever
+
+__all__ = ["CONVENTIONS", "translate", "state_scale", "lookahead_point", "step_rule_for"]
+
+#: The conventions :func:`translate` knows; ``keras`` is another name for ``sutskever``.
+CONVENTIONS = ("pytorch", "sutskever", "keras", "polyak", "ema")
+
+
+def _name(convention: str) -> str:
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+    return "sutskever" if convention in ("keras", "polyak") else convention
+
+
+def _to_pytorch(convention: str, lr: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    return lr * (1 - beta) if _name(convention) == "ema" else lr
+
+
+def _from_pytorch(convention: str, lr: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    return lr / (1 - beta) if _name(convention) == "ema" else lr
+
+
+def translate(*, lr: Any, beta: Any, source: str, target: str) -> dict[str, np.ndarray]:
+    r"""Hyperparameters in convention ``target`` that give the same iterates as ``(lr, beta)`` in ``source``.
+
+    The momentum :math:`\beta` is the same in every convention; only the step size changes,
+    and only for the ``ema`` form: :math:`\eta = \alpha (1 - \beta)`.
+
+    Args:
+        lr: the step size in ``source`` (:math:`\eta`, :math:`\epsilon` or :math:`\alpha`), >= 0.
+        beta: momentum in [0, 1).
+        source, target: names from :data:`CONVENTIONS`.
+
+    Returns:
+        ``{"lr": ..., "beta": ...}`` for ``target``.
+
+    Examples:
+        >>> from mom_lib import translate
+        >>> out = translate(lr=0.1, beta=0.9, source="ema", target="pytorch")
+        >>> print(f"{out['lr']:.3f} {out['beta']:.1f}")
+        0.010 0.9
+    """
+    lr = check_hyperparameter("lr", lr)
+    beta = check_hyperparameter("beta", beta)
+    eta = _to_pytorch(source, lr, beta)
+    return {"lr": _from_pytorch(target, eta, beta), "beta": beta}
+
+
+def state_scale(convention: str, *, lr: Any, beta: Any) -> np.ndarray:
+    r"""The factor :math:`c` with (state of ``convention``) :math:`= c\, v` (PyTorch's velocity), same iterates.
+
+    ``pytorch``: 1; ``sutskever``/``keras``/``polyak``: :math:`-\eta`; ``ema``: :math:`1 - \beta`.
+    ``lr`` is PyTorch's :math:`\eta`.
+    """
+    lr = check_hyperparameter("lr", lr)
+    beta = check_hyperparameter("beta", beta)
+    name = _name(convention)
+    if name == "pytorch":
+        return np.ones_like(lr * beta)
+    if name == "sutskever":
+        return -lr + 0 * beta
+    return 1 - beta + 0 * lr
+
+
+def lookahead_point(x: Any, u: Any, *, beta: Any) -> np.ndarray:
+    r"""The look-ahead point :math:`y = x + \beta u` of Nesterov's original form.
+
+    The iterates :math:`y_t` built from :func:`mom_lib.sutskever_nesterov`'s :math:`(x_t, u_t)`
+    are the iterates of :func:`mom_lib.nesterov` (PyTorch's form) with the same
+    :math:`(\eta, \beta)`.
+    """
+    beta = check_hyperparameter("beta", beta)
+    return np.asarray(x, dtype=float) + (beta[..., None] if beta.ndim else beta) * np.asarray(u, dtype=float)
+
+
+def step_rule_for(convention: str) -> StepRule:
+    """The step rule that implements ``convention`` (``ema`` without bias correction)."""
+    return {"pytorch": heavy_ball, "sutskever": sutskever, "ema": ema}[_name(convention)]

@@ -1,0 +1,242 @@
+r"""The driver: run any step rule over a whole batch of hyperparameters and start points at once.
+
+One call of :func:`run` replaces the double loop "for each (lr, beta) on the grid, for each
+step" that a sweep would otherwise need: hyperparameters that are arrays broadcast into a
+batch, and every step updates the whole batch with a few vectorized NumPy operations.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_hyperparameter, check_n_steps, check_point
+from .steps import GradFn, StepRule
+
+__all__ = ["Result", "run", "DIVERGENCE_THRESHOLD"]
+
+#: A run counts as diverged once any coordinate of its iterate exceeds this in absolute value,
+#: or becomes non-finite.
+DIVERGENCE_THRESHOLD = 1e8
+
+_KEEP = ("all", "last")
+
+
+@dataclass(frozen=True)
+class Result:
+    """What :func:`run` returns.
+
+    Attributes:
+        x: iterates, shape ``(n_steps + 1, *batch, d)`` with ``x[0] = x0`` (``keep="all"``), or
+            the final iterate only, shape ``(1, *batch, d)`` (``keep="last"``). Entries after a
+            run diverged are ``nan``.
+        v: the rule's state after the last step, shape ``(*batch, d)`` (``nan`` where diverged).
+        diverged: boolean, shape ``batch``: true where the run blew up.
+        diverged_at: int, shape ``batch``: the first step index ``t`` whose iterate ``x[t]``
+            was non-finite or beyond :data:`DIVERGENCE_THRESHOLD`; ``-1`` where the run did not
+            diverge.
+    """
+
+    x: np.ndarray
+    v: np.ndarray
+    diverged: np.ndarray
+    diverged_at: np.ndarray
+
+    @property
+    def final(self) -> np.ndarray:
+        """The last iterate, shape ``(*batch, d)``."""
+        return self.x[-1]
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """The batch shape: everything between the step axis and the coordinate axis."""
+        return self.diverged.shape
+
+
+def _step_parameters(step: Callable[..., Any]) -> tuple[set[str], set[str], bool]:
+    """The hyperparameters ``step`` takes: (required, optional, takes_t).
+
+    They are the parameters after the three positional ones ``(x, v, grad_fn)``. A rule with
+    ``**kwargs``, or one whose signature cannot be read, is trusted to take anything.
+    """
+    try:
+        params = list(inspect.signature(step).parameters.values())
+    except (TypeError, ValueError):
+        return set(), set(), False
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return set(), set(), False
+    named = [p for p in params[3:] if p.kind is not inspect.Parameter.VAR_POSITIONAL and p.name != "t"]
+    required = {p.name for p in named if p.default is inspect.Parameter.empty}
+    optional = {p.name for p in named if p.default is not inspect.Parameter.empty}
+    return required, optional, any(p.name == "t" for p in params)
+
+
+def _as_hyperparameter(name: str, value: Any, where: str = "") -> np.ndarray | Any:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    return check_hyperparameter(name, value, where=where)
+
+
+def run(
+    step: StepRule,
+    grad_fn: GradFn,
+    x0: Any,
+    *,
+    n_steps: int,
+    keep: str = "all",
+    **hyperparameters: Any,
+) -> Result:
+    r"""Iterate a step rule from ``x0`` for ``n_steps`` steps, over a whole batch at once.
+
+    .. math::
+
+        v_0 = 0, \qquad (x_{t+1}, v_{t+1}) = \mathrm{step}(x_t, v_t, \nabla f;\ \theta_t),
+        \quad t = 0, \dots, T-1,
+
+    with :math:`T` = ``n_steps`` and hyperparameters :math:`\theta_t`.
+
+    **Batches.** The batch shape is the broadcast of ``x0.shape[:-1]`` with the shapes of all
+    array-valued hyperparameters: ``lr=lrs[:, None], beta=betas`` sweeps a
+    ``(len(lrs), len(betas))`` grid in one call; ``x0`` of shape ``(n, d)`` runs ``n`` start
+    points. Each batch element is an independent run.
+
+    **Schedules.** A hyperparameter may be a callable ``t -> value``; it is evaluated at
+    every step ``t = 0, ..., T-1`` (e.g. a learning-rate schedule or a momentum warm-up).
+
+    **Divergence.** A run whose iterate becomes non-finite or exceeds
+    :data:`DIVERGENCE_THRESHOLD` in any coordinate is marked in ``diverged``, its later iterates
+    are ``nan``, and it stops being updated; the rest of the batch goes on and no
+    ``RuntimeWarning`` is emitted.
+
+    Args:
+        step: a step rule such as :func:`mom_lib.heavy_ball`, or your own function with the
+            same signature ``step(x, v, grad_fn, *, hyperparameters) -> (x, v)``. If it takes a
+            keyword ``t``, it receives the step index.
+        grad_fn: gradient, mapping ``(*batch, d)`` to ``(*batch, d)``.
+        x0: start point(s), shape ``(d,)`` or ``(*batch, d)``; must be finite.
+        n_steps: :math:`T \ge 0`.
+        keep: ``"all"`` stores every iterate; ``"last"`` stores only the final one, so memory
+            does not grow with ``n_steps``.
+        **hyperparameters: keyword arguments for ``step``: scalars, arrays that broadcast
+            into the batch shape, or callables of the step index.
+
+    Returns:
+        A :class:`Result`.
+
+    Raises:
+        ValueError: for an unknown ``keep``, a negative ``n_steps``, a non-finite ``x0``,
+            a hyperparameter outside its range (``lr`` in ``[0, inf)``, ``beta`` in ``[0, 1)``),
+            a hyperparameter ``step`` does not take or a missing one, or shapes that do not
+            broadcast.
+
+    Examples:
+        A 3 x 2 grid of (lr, beta) on :math:`f(x) = \tfrac12 x^2`, 50 steps each:
+
+        >>> import numpy as np
+        >>> from mom_lib import heavy_ball, run
+        >>> res = run(heavy_ball, lambda x: x, [1.0], n_steps=50, keep="last",
+        ...           lr=np.array([0.1, 1.0, 5.0])[:, None], beta=np.array([0.0, 0.5]))
+        >>> res.x.shape
+        (1, 3, 2, 1)
+        >>> res.diverged
+        array([[False, False],
+               [False, False],
+               [ True,  True]])
+    """
+    if keep not in _KEEP:
+        raise ValueError(f"keep must be one of {_KEEP}, got {keep!r}")
+    n_steps = check_n_steps(n_steps)
+    x0 = check_point("x0", x0)
+    if not callable(grad_fn):
+        raise ValueError(f"grad_fn must be a callable mapping x to the gradient, got {grad_fn!r}")
+
+    rule = getattr(step, "unchecked", step)
+    required, optional, takes_t = _step_parameters(rule)
+    name = getattr(step, "__name__", "step")
+    if required or optional:
+        unknown = set(hyperparameters) - required - optional
+        if unknown:
+            allowed = ", ".join(sorted(required | optional)) or "none"
+            raise ValueError(f"{name} does not take {', '.join(sorted(unknown))}; its hyperparameters are {allowed}")
+        missing = required - set(hyperparameters)
+        if missing:
+            raise ValueError(f"{name} needs the hyperparameter(s) {', '.join(sorted(missing))}")
+
+    fixed: dict[str, Any] = {}
+    scheduled: dict[str, Callable[[int], Any]] = {}
+    for key, value in hyperparameters.items():
+        if callable(value):
+            scheduled[key] = value
+        else:
+            fixed[key] = _as_hyperparameter(key, value)
+
+    def scheduled_at(t: int) -> dict[str, Any]:
+        return {key: _as_hyperparameter(key, fn(t), f" (at step {t})") for key, fn in scheduled.items()}
+
+    first = scheduled_at(0) if n_steps > 0 else {}
+    shapes = {"x0 (without its last axis)": x0.shape[:-1]}
+    shapes.update({k: np.shape(v) for k, v in {**fixed, **first}.items()})
+    try:
+        batch = np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        listing = ", ".join(f"{k} {s}" for k, s in shapes.items())
+        raise ValueError(
+            f"the shapes of x0 and the hyperparameters do not broadcast into one batch: {listing}"
+        ) from None
+    d = x0.shape[-1]
+
+    def with_axis(value: Any) -> Any:
+        return value[..., None] if isinstance(value, np.ndarray) and value.ndim else value
+
+    fixed_b = {k: with_axis(v) for k, v in fixed.items()}
+
+    x = np.broadcast_to(x0, (*batch, d)).copy()
+    v = np.zeros_like(x)
+    history = np.empty((n_steps + 1, *batch, d)) if keep == "all" else None
+    if history is not None:
+        history[0] = x
+    diverged = np.zeros(batch, dtype=bool)
+    diverged_at = np.full(batch, -1, dtype=np.int64)
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for t in range(n_steps):
+            hp = dict(fixed_b)
+            if scheduled:
+                now = first if t == 0 else scheduled_at(t)
+                for k, val in now.items():
+                    if np.broadcast_shapes(np.shape(val), batch) != batch:
+                        raise ValueError(
+                            f"schedule {k} returned shape {np.shape(val)} at step {t}; it must broadcast into {batch}"
+                        )
+                    hp[k] = with_axis(val)
+            if takes_t:
+                hp["t"] = t
+            x_new, v_new = rule(x, v, grad_fn, **hp)
+            x_new = np.asarray(x_new, dtype=np.float64)
+            if x_new.shape != x.shape:
+                raise ValueError(f"{name} returned an iterate of shape {x_new.shape}; expected {x.shape}")
+            bad = ~np.all(np.isfinite(x_new) & (np.abs(x_new) <= DIVERGENCE_THRESHOLD), axis=-1)
+            new_bad = bad & ~diverged
+            if np.any(new_bad):
+                diverged_at[new_bad] = t + 1
+                diverged |= new_bad
+            if np.any(diverged):
+                # frozen: diverged runs keep a finite state so later steps raise no warnings
+                x_new = np.where(diverged[..., None], x, x_new)
+                v_new = np.where(diverged[..., None], 0.0, v_new)
+            x, v = x_new, np.asarray(v_new, dtype=np.float64)
+            if history is not None:
+                history[t + 1] = x
+                if np.any(diverged):
+                    history[t + 1][diverged] = np.nan
+
+    if history is None:
+        history = x[None].copy()
+        history[0][diverged] = np.nan
+    v_out = v.copy()
+    v_out[diverged] = np.nan
+    return Result(x=history, v=v_out, diverged=diverged, diverged_at=diverged_at)

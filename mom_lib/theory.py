@@ -1,0 +1,256 @@
+r"""What the linear theory predicts for momentum on a quadratic.
+
+On :math:`f(x) = \tfrac12 x^\top A x` every eigen-direction of :math:`A` (eigenvalue
+:math:`\lambda`) evolves on its own. Heavy ball in the book's convention gives Polyak's
+two-term recurrence :math:`x_{t+1} = (1 + \beta - \eta\lambda) x_t - \beta x_{t-1}`, i.e.
+
+.. math::
+
+    \begin{pmatrix} x_{t+1} \\ x_t \end{pmatrix} = M \begin{pmatrix} x_t \\ x_{t-1} \end{pmatrix},
+    \qquad M = \begin{pmatrix} 1 + \beta - \eta\lambda & -\beta \\ 1 & 0 \end{pmatrix},
+
+and the error shrinks like :math:`\rho(M)^t`, the spectral radius of :math:`M` (its *rate*).
+Every function here is vectorized: array arguments broadcast against each other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_hyperparameter, check_nonnegative, check_positive
+
+__all__ = [
+    "iteration_matrix",
+    "characteristic_roots",
+    "rate",
+    "optimal_params",
+    "gd_optimal_lr",
+    "gd_optimal_rate",
+    "stability_limit",
+    "critical_beta",
+    "complex_band",
+    "effective_window",
+    "half_life",
+    "lag",
+    "ema_noise_variance",
+    "iterations_to_tolerance",
+]
+
+_METHODS = ("heavy_ball", "nesterov")
+
+
+def _method(method: str) -> str:
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    return method
+
+
+def _coefficients(lam: Any, lr: Any, beta: Any, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """(trace, determinant) of the 2x2 iteration matrix: roots solve z^2 - trace z + det = 0."""
+    lam = check_nonnegative("lam", lam)
+    lr = check_hyperparameter("lr", lr)
+    beta = check_hyperparameter("beta", beta)
+    h = lr * lam
+    if _method(method) == "heavy_ball":
+        return 1 + beta - h, beta + 0 * h
+    return (1 + beta) * (1 - h), beta * (1 - h)
+
+
+def iteration_matrix(lam: Any, *, lr: Any, beta: Any, method: str = "heavy_ball") -> np.ndarray:
+    r"""The 2x2 matrix :math:`M` that maps :math:`(x_t, x_{t-1})` to :math:`(x_{t+1}, x_t)` along one eigenvalue.
+
+    Heavy ball: :math:`M = \begin{pmatrix} 1+\beta-\eta\lambda & -\beta \\ 1 & 0\end{pmatrix}`.
+    Nesterov: :math:`M = \begin{pmatrix} (1+\beta)(1-\eta\lambda) & -\beta(1-\eta\lambda) \\ 1 & 0\end{pmatrix}`.
+
+    Returns:
+        array of shape ``(*broadcast, 2, 2)``.
+
+    Examples:
+        >>> from mom_lib import iteration_matrix
+        >>> print(iteration_matrix(1.0, lr=0.5, beta=0.25))
+        [[ 0.75 -0.25]
+         [ 1.    0.  ]]
+    """
+    tr, det = _coefficients(lam, lr, beta, method)
+    tr, det = np.broadcast_arrays(tr, det)
+    m = np.zeros((*tr.shape, 2, 2))
+    m[..., 0, 0], m[..., 0, 1], m[..., 1, 0] = tr, -det, 1.0
+    return m
+
+
+def characteristic_roots(lam: Any, *, lr: Any, beta: Any, method: str = "heavy_ball") -> np.ndarray:
+    r"""The two eigenvalues of :func:`iteration_matrix`, complex, shape ``(*broadcast, 2)``.
+
+    They solve :math:`z^2 - (1+\beta-\eta\lambda) z + \beta = 0` (heavy ball). When they are
+    complex their modulus is :math:`\sqrt\beta`, whatever :math:`\eta` and :math:`\lambda`.
+    """
+    tr, det = _coefficients(lam, lr, beta, method)
+    root = np.sqrt((tr**2 - 4 * det).astype(complex))
+    return np.stack([(tr + root) / 2, (tr - root) / 2], axis=-1)
+
+
+def rate(lam: Any, *, lr: Any, beta: Any = 0.0, method: str = "heavy_ball") -> np.ndarray:
+    r"""Spectral radius of the iteration matrix: the asymptotic factor by which the error shrinks per step.
+
+    .. math::
+
+        \rho(\lambda; \eta, \beta) = \max\{|z| : z^2 - (1 + \beta - \eta\lambda) z + \beta = 0\}
+
+    With ``beta = 0`` this is gradient descent's :math:`|1 - \eta\lambda|`. A rate >= 1 means
+    the iteration does not converge along that eigenvalue. For a problem with several
+    eigenvalues, the rate is the maximum over them: ``rate(lams, ...).max(axis=...)``.
+
+    Args:
+        lam: eigenvalue(s) :math:`\lambda \ge 0`.
+        lr: :math:`\eta \ge 0`.
+        beta: :math:`\beta \in [0, 1)`.
+        method: ``"heavy_ball"`` or ``"nesterov"``.
+
+    Returns:
+        array of the broadcast shape of ``lam``, ``lr`` and ``beta``.
+
+    Examples:
+        >>> from mom_lib import rate
+        >>> print(f"{rate(1.0, lr=0.5):.2f}  {rate(1.0, lr=0.5, beta=0.5):.4f}")
+        0.50  0.7071
+    """
+    return np.abs(characteristic_roots(lam, lr=lr, beta=beta, method=method)).max(axis=-1)
+
+
+def _mu_L(mu: Any, L: Any) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802, N803
+    mu, L = check_positive("mu", mu), check_positive("L", L)  # noqa: N806
+    if np.any(mu > L):
+        raise ValueError("mu must be <= L (mu is the smallest eigenvalue, L the largest)")
+    return mu, L
+
+
+def optimal_params(mu: Any, L: Any) -> tuple[np.ndarray, np.ndarray]:  # noqa: N803
+    r"""Polyak's optimal heavy-ball hyperparameters for eigenvalues in :math:`[\mu, L]`.
+
+    .. math::
+
+        \eta^\star = \frac{4}{(\sqrt L + \sqrt\mu)^2}, \qquad
+        \beta^\star = \left(\frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}\right)^2, \qquad
+        \rho^\star = \sqrt{\beta^\star} = \frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}
+
+    Returns:
+        ``(lr, beta)``.
+
+    Examples:
+        >>> from mom_lib import optimal_params
+        >>> lr, beta = optimal_params(1.0, 100.0)
+        >>> print(f"{lr:.5f} {beta:.5f}")
+        0.03306 0.66942
+
+    References:
+        B. T. Polyak (1964); G. Goh (2017), Why Momentum Really Works, Distill.
+    """
+    mu, L = _mu_L(mu, L)  # noqa: N806
+    sk = np.sqrt(L / mu)
+    return 4.0 / (np.sqrt(L) + np.sqrt(mu)) ** 2, ((sk - 1) / (sk + 1)) ** 2
+
+
+def gd_optimal_lr(mu: Any, L: Any) -> np.ndarray:  # noqa: N803
+    r"""Gradient descent's best constant step :math:`2/(\mu + L)`."""
+    mu, L = _mu_L(mu, L)  # noqa: N806
+    return 2.0 / (mu + L)
+
+
+def gd_optimal_rate(mu: Any, L: Any) -> np.ndarray:  # noqa: N803
+    r"""Gradient descent's rate at its best step: :math:`(\kappa - 1)/(\kappa + 1)`."""
+    mu, L = _mu_L(mu, L)  # noqa: N806
+    return (L - mu) / (L + mu)
+
+
+def stability_limit(beta: Any, *, method: str = "heavy_ball") -> np.ndarray:
+    r"""The largest :math:`\eta\lambda` for which the iteration converges.
+
+    Heavy ball converges iff :math:`0 < \eta\lambda < 2 + 2\beta`; Nesterov iff
+    :math:`0 < \eta\lambda < (2 + 2\beta)/(1 + 2\beta)`.
+
+    Examples:
+        >>> from mom_lib import stability_limit
+        >>> print(stability_limit(0.0), stability_limit(0.5), stability_limit(0.5, method="nesterov"))
+        2.0 3.0 1.5
+    """
+    beta = check_hyperparameter("beta", beta)
+    if _method(method) == "heavy_ball":
+        return 2 + 2 * beta
+    return (2 + 2 * beta) / (1 + 2 * beta)
+
+
+def critical_beta(lam: Any, *, lr: Any) -> np.ndarray:
+    r"""The momentum :math:`\beta = (1 - \sqrt{\eta\lambda})^2` that critically damps one eigen-direction.
+
+    At this :math:`\beta` the two roots coincide; for larger :math:`\beta` (up to
+    :math:`(1 + \sqrt{\eta\lambda})^2`) they are complex and the iterate oscillates.
+    Requires :math:`\eta\lambda \le 1`.
+    """
+    lam, lr = check_nonnegative("lam", lam), check_hyperparameter("lr", lr)
+    h = lr * lam
+    if np.any(h > 1):
+        raise ValueError("critical_beta needs lr * lam <= 1 (for larger steps no beta in [0, 1) damps critically)")
+    return (1 - np.sqrt(h)) ** 2
+
+
+def complex_band(beta: Any) -> tuple[np.ndarray, np.ndarray]:
+    r"""The range of :math:`\eta\lambda` where heavy ball's roots are complex.
+
+    It is the open interval :math:`((1-\sqrt\beta)^2, (1+\sqrt\beta)^2)`.
+
+    Inside it every direction contracts at exactly :math:`\sqrt\beta` per step.
+    """
+    beta = check_hyperparameter("beta", beta)
+    return (1 - np.sqrt(beta)) ** 2, (1 + np.sqrt(beta)) ** 2
+
+
+def effective_window(beta: Any) -> np.ndarray:
+    r"""Total weight :math:`\sum_{\tau \ge 0} \beta^\tau = 1/(1 - \beta)` the velocity gives past gradients."""
+    beta = check_hyperparameter("beta", beta)
+    return 1.0 / (1.0 - beta)
+
+
+def half_life(beta: Any) -> np.ndarray:
+    r"""Steps until a gradient's weight has halved: :math:`\ln 0.5 / \ln \beta` (needs :math:`\beta > 0`).
+
+    Examples:
+        >>> from mom_lib import half_life
+        >>> print(f"{half_life(0.9):.2f}")
+        6.58
+    """
+    beta = check_hyperparameter("beta", beta)
+    if np.any(beta == 0):
+        raise ValueError("beta must lie in (0, 1) for a half-life (beta = 0 forgets at once)")
+    return np.log(0.5) / np.log(beta)
+
+
+def lag(beta: Any) -> np.ndarray:
+    r"""Mean age of the gradients in the normalized average: :math:`\beta / (1 - \beta)` steps."""
+    beta = check_hyperparameter("beta", beta)
+    return beta / (1.0 - beta)
+
+
+def ema_noise_variance(beta: Any, noise_std: Any) -> np.ndarray:
+    r"""Stationary variance of :math:`m_{t+1} = \beta m_t + (1-\beta)\xi_t` for iid noise of variance :math:`\sigma^2`.
+
+    .. math::
+
+        \operatorname{Var} m_\infty = \sigma^2 \frac{1 - \beta}{1 + \beta}
+    """
+    beta = check_hyperparameter("beta", beta)
+    return np.asarray(noise_std, dtype=float) ** 2 * (1 - beta) / (1 + beta)
+
+
+def iterations_to_tolerance(rate_: Any, *, tol: float, initial_error: float = 1.0) -> np.ndarray:
+    r"""Steps :math:`t` for :math:`\rho^t e_0 \le \mathrm{tol}`: :math:`\lceil \ln(\mathrm{tol}/e_0) / \ln\rho \rceil`.
+
+    Returns ``inf`` where :math:`\rho \ge 1`.
+    """
+    r = check_nonnegative("rate", rate_)
+    if not (0 < tol and 0 < initial_error):
+        raise ValueError("tol and initial_error must be > 0")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        steps = np.ceil(np.log(tol / initial_error) / np.log(r))
+    return np.where(r >= 1, np.inf, np.where(r == 0, 1.0, np.maximum(steps, 0.0)))

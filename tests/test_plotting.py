@@ -1,0 +1,34 @@
+"""Plotting helpers draw on the axes they are given and return them."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from mom_lib import MultiWell1D, Quadratic, heavy_ball, plot_contours, plot_heatmap, plot_loss, plot_trajectory, run
+
+
+def test_helpers_use_and_return_the_given_axes():
+    f = Quadratic([0.2, 4.0])
+    res = run(heavy_ball, f.grad, [1.0, 1.0], n_steps=20, lr=0.3, beta=0.5)
+    fig, axes = plt.subplots(1, 4)
+    assert plot_contours(f, xlim=(-1, 1), ylim=(-1, 1), ax=axes[0]) is axes[0]
+    assert plot_trajectory(res.x, ax=axes[0]) is axes[0]
+    assert plot_loss(f.value(res.x), ax=axes[1]) is axes[1]
+    assert plot_heatmap(np.ones((3, 2)), lrs=[0.1, 0.2, 0.3], betas=[0.0, 0.5], ax=axes[2]) is axes[2]
+    assert len(axes[0].lines) == 2  # minimum marker and trajectory
+    plt.close(fig)
+
+
+def test_helpers_make_axes_when_none_given():
+    ax = plot_loss(np.array([1.0, 0.1, 0.0]))
+    assert ax.get_yscale() == "log"
+    plt.close(ax.figure)
+
+
+def test_plot_errors():
+    with pytest.raises(ValueError, match="2-D objective"):
+        plot_contours(MultiWell1D(), xlim=(0, 1), ylim=(0, 1))
+    with pytest.raises(ValueError, match=r"z must have shape"):
+        plot_heatmap(np.ones((2, 2)), lrs=[0.1], betas=[0.1, 0.2])
+    with pytest.raises(ValueError, match=r"xs must have shape"):
+        plot_trajectory(np.ones((3, 3)))

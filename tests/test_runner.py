@@ -1,0 +1,165 @@
+"""The driver: shapes, batching, schedules, divergence, memory, and bad input."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mom_lib import DIVERGENCE_THRESHOLD, Quadratic, ema, gd, heavy_ball, nesterov, run
+
+F = Quadratic([0.2, 4.0])
+X0 = np.array([1.0, 1.0])
+
+
+def test_shapes_keep_all_and_last():
+    res = run(heavy_ball, F.grad, X0, n_steps=7, lr=0.1, beta=0.5)
+    assert res.x.shape == (8, 2)
+    np.testing.assert_array_equal(res.x[0], X0)
+    assert res.diverged.shape == () and res.v.shape == (2,)
+    last = run(heavy_ball, F.grad, X0, n_steps=7, lr=0.1, beta=0.5, keep="last")
+    assert last.x.shape == (1, 2)
+    np.testing.assert_array_equal(last.x[0], res.x[-1])
+
+
+def test_grid_batch_shape_and_x0_batch():
+    lrs, betas = np.linspace(0.01, 0.4, 5), np.array([0.0, 0.5, 0.9])
+    res = run(heavy_ball, F.grad, X0, n_steps=10, lr=lrs[:, None], beta=betas)
+    assert res.x.shape == (11, 5, 3, 2) and res.diverged.shape == (5, 3)
+    starts = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 2.0], [-1.0, 3.0]])
+    res = run(heavy_ball, F.grad, starts, n_steps=10, lr=0.1, beta=betas[:, None])
+    assert res.x.shape == (11, 3, 4, 2)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    lrs=st.lists(st.floats(0.0, 0.6), min_size=1, max_size=4),
+    betas=st.lists(st.floats(0.0, 0.95), min_size=1, max_size=3),
+)
+def test_batched_run_equals_loop_of_single_runs(lrs, betas):
+    lrs, betas = np.array(lrs), np.array(betas)
+    batch = run(heavy_ball, F.grad, X0, n_steps=60, lr=lrs[:, None], beta=betas)
+    for i, lr in enumerate(lrs):
+        for j, beta in enumerate(betas):
+            single = run(heavy_ball, F.grad, X0, n_steps=60, lr=lr, beta=beta)
+            assert batch.diverged[i, j] == single.diverged
+            np.testing.assert_array_equal(batch.x[:, i, j], single.x)
+
+
+def test_divergence_is_flagged_without_warnings_and_spares_the_rest():
+    lrs = np.array([0.1, 0.6, 5.0, 1e300])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = run(gd, F.grad, X0, n_steps=300, lr=lrs)
+    np.testing.assert_array_equal(res.diverged, [False, True, True, True])
+    assert res.diverged_at[0] == -1
+    # eta = 0.6: |1 - 0.6 * 4| = 1.4 per step from 1 -> first step beyond 1e8 is ceil(8 ln10 / ln 1.4)
+    assert res.diverged_at[1] == int(np.ceil(np.log(DIVERGENCE_THRESHOLD) / np.log(1.4)))
+    assert res.diverged_at[3] == 1
+    assert np.all(np.isfinite(res.x[:, 0]))
+    assert np.all(np.isnan(res.x[res.diverged_at[1] :, 1]))
+    assert np.all(np.isfinite(res.x[: res.diverged_at[1], 1]))
+    assert np.isnan(res.v[1]).all() and np.isfinite(res.v[0]).all()
+
+
+def test_schedules_are_evaluated_per_step():
+    seen = []
+
+    def lr(t):
+        seen.append(t)
+        return 0.1 / (1 + t)
+
+    res = run(gd, F.grad, X0, n_steps=5, lr=lr)
+    assert seen == [0, 1, 2, 3, 4]
+    x = X0.copy()
+    for t in range(5):
+        x = x - 0.1 / (1 + t) * F.grad(x)
+    np.testing.assert_allclose(res.x[-1], x)
+
+
+def test_schedule_can_be_batched():
+    res = run(heavy_ball, F.grad, X0, n_steps=5, lr=lambda t: np.array([0.1, 0.2]) * 0.9**t, beta=0.5)
+    assert res.x.shape == (6, 2, 2)
+
+
+def test_bad_schedule_value_is_named():
+    with pytest.raises(ValueError, match=r"beta \(at step 4\) must lie in \[0, 1\), got 1.2"):
+        run(heavy_ball, F.grad, X0, n_steps=5, lr=0.1, beta=lambda t: 0.3 * t)
+
+
+def test_step_index_is_passed_to_rules_that_take_t():
+    a = run(ema, F.grad, X0, n_steps=3, lr=0.1, beta=0.9, bias_correction=True)
+    x, m = X0, np.zeros(2)
+    for t in range(3):
+        x, m = ema(x, m, F.grad, lr=0.1, beta=0.9, t=t, bias_correction=True)
+    np.testing.assert_allclose(a.x[-1], x)
+
+
+def test_users_own_rule_runs():
+    def my_rule(x, v, grad_fn, *, lr):
+        return x - lr * grad_fn(x), v
+
+    np.testing.assert_array_equal(
+        run(my_rule, F.grad, X0, n_steps=5, lr=0.1).x, run(gd, F.grad, X0, n_steps=5, lr=0.1).x
+    )
+
+
+def test_keep_last_memory_does_not_grow_with_n_steps():
+    import tracemalloc
+
+    lrs = np.linspace(0.01, 0.4, 100)[:, None]
+    betas = np.linspace(0.0, 0.9, 100)
+    peaks = []
+    for n in (10, 1000):
+        tracemalloc.start()
+        run(heavy_ball, F.grad, X0, n_steps=n, keep="last", lr=lrs, beta=betas)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < 1.2 * peaks[0]
+
+
+def test_zero_steps():
+    res = run(nesterov, F.grad, X0, n_steps=0, lr=0.1, beta=0.5)
+    np.testing.assert_array_equal(res.x, [X0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"lr": 0.1, "beta": 1.2}, r"beta must lie in \[0, 1\), got 1.2"),
+        ({"lr": 0.1, "beta": np.array([0.5, 1.0])}, r"beta must lie in \[0, 1\), got 1.0"),
+        ({"lr": -1.0, "beta": 0.5}, r"lr must lie in \[0, inf\)"),
+        ({"lr": np.inf, "beta": 0.5}, "lr must be finite"),
+        ({"lr": 0.1, "beta": 0.5, "n_steps": -1}, "n_steps must be a whole number >= 0, got -1"),
+        ({"lr": 0.1, "beta": 0.5, "n_steps": 2.5}, "n_steps must be a whole number"),
+        ({"lr": 0.1, "beta": 0.5, "keep": "first"}, r"keep must be one of \('all', 'last'\)"),
+        ({"lr": np.ones(3), "beta": np.ones(4) * 0.5}, "do not broadcast"),
+        ({"lr": 0.1, "momentum": 0.9}, "heavy_ball does not take momentum"),
+        ({"beta": 0.9}, r"heavy_ball needs the hyperparameter\(s\) lr"),
+        ({"lr": "fast", "beta": 0.5}, "lr must be a real number"),
+    ],
+)
+def test_bad_input_is_named(kwargs, message):
+    kwargs = {"n_steps": 5, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        run(heavy_ball, F.grad, X0, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("x0", "message"),
+    [
+        ([np.nan, 1.0], "x0 must be finite"),
+        ([1.0, np.inf], "x0 must be finite"),
+        (3.0, "x0 must have a last axis"),
+        (np.zeros((2, 0)), "at least one coordinate"),
+    ],
+)
+def test_bad_x0_is_named(x0, message):
+    with pytest.raises(ValueError, match=message):
+        run(gd, F.grad, x0, n_steps=5, lr=0.1)
+
+
+def test_wrong_dimension_is_named():
+    with pytest.raises(ValueError, match=r"x must have shape \(\.\.\., 2\)"):
+        run(gd, F.grad, [1.0, 2.0, 3.0], n_steps=5, lr=0.1)
