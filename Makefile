@@ -22,16 +22,16 @@ book: $(STAMP)
 test: $(STAMP)
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0 \
 	  || echo "torch is not installable here: the torch oracle tests will be skipped"
-	$(PY) -m ruff check mom_lib tests benchmarks
+	$(PY) -m ruff check mom_lib tests benchmarks tools
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m ruff check --fix mom_lib tests benchmarks
-	$(PY) -m ruff format mom_lib tests benchmarks
+	$(PY) -m ruff check --fix mom_lib tests benchmarks tools
+	$(PY) -m ruff format mom_lib tests benchmarks tools
 
 # Re-execute every chapter in place (fresh kernel, top to bottom) and normalize its metadata.
 notebooks: $(STAMP)
-	$(PY) -m mom_lib.tools.execute chapters/*.ipynb
+	$(PY) tools/execute_notebooks.py $(or $(NB),chapters/*.ipynb)
 
 bench: $(STAMP)
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0

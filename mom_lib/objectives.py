@@ -132,6 +132,7 @@ class Quadratic(Objective):
         if self.center.shape != (self.d,):
             raise ValueError(f"center must have shape ({self.d},), got {self.center.shape}")
         self.minimizers = self.center[None, :]
+        self._shift = self.matrix @ self.center if np.any(self.center) else None
 
     @property
     def mu(self) -> float:
@@ -153,7 +154,8 @@ class Quadratic(Objective):
         return 0.5 * np.einsum("...i,ij,...j->...", y, self.matrix, y)
 
     def grad(self, x: Any) -> np.ndarray:
-        return (self._point(x) - self.center) @ self.matrix.T
+        g = self._point(x) @ self.matrix.T
+        return g - self._shift if self._shift is not None else g
 
 
 class Rosenbrock(Objective):

@@ -108,9 +108,8 @@ def run(
     every step ``t = 0, ..., T-1`` (e.g. a learning-rate schedule or a momentum warm-up).
 
     **Divergence.** A run whose iterate becomes non-finite or exceeds
-    :data:`DIVERGENCE_THRESHOLD` in any coordinate is marked in ``diverged``, its later iterates
-    are ``nan``, and it stops being updated; the rest of the batch goes on and no
-    ``RuntimeWarning`` is emitted.
+    :data:`DIVERGENCE_THRESHOLD` in any coordinate is marked in ``diverged`` and its iterates
+    from then on are ``nan``; the rest of the batch goes on and no ``RuntimeWarning`` is emitted.
 
     Args:
         step: a step rule such as :func:`mom_lib.heavy_ball`, or your own function with the
@@ -219,24 +218,29 @@ def run(
             x_new = np.asarray(x_new, dtype=np.float64)
             if x_new.shape != x.shape:
                 raise ValueError(f"{name} returned an iterate of shape {x_new.shape}; expected {x.shape}")
-            bad = ~np.all(np.isfinite(x_new) & (np.abs(x_new) <= DIVERGENCE_THRESHOLD), axis=-1)
-            new_bad = bad & ~diverged
-            if np.any(new_bad):
-                diverged_at[new_bad] = t + 1
-                diverged |= new_bad
-            if np.any(diverged):
-                # frozen: diverged runs keep a finite state so later steps raise no warnings
-                x_new = np.where(diverged[..., None], x, x_new)
-                v_new = np.where(diverged[..., None], 0.0, v_new)
-            x, v = x_new, np.asarray(v_new, dtype=np.float64)
+            v_new = np.asarray(v_new, dtype=np.float64)
+            # nan, inf and |x| beyond the threshold all fail "<="; diverged runs then carry nan.
+            # One flat test first: a reduction along the short coordinate axis is slow in NumPy.
+            ok = np.abs(x_new) <= DIVERGENCE_THRESHOLD
+            if not ok.all():
+                bad = (~ok).astype(np.float64) @ np.ones(d) > 0
+                new_bad = bad & ~diverged
+                if new_bad.any():
+                    diverged_at[new_bad] = t + 1
+                    diverged |= new_bad
+                    x_new = np.where(new_bad[..., None], np.nan, x_new)
+                    v_new = np.where(new_bad[..., None], np.nan, v_new)
+            x, v = x_new, v_new
             if history is not None:
                 history[t + 1] = x
-                if np.any(diverged):
-                    history[t + 1][diverged] = np.nan
 
     if history is None:
         history = x[None].copy()
-        history[0][diverged] = np.nan
+    if diverged.any():
+        # every iterate from the first bad one on is nan, whatever the rule did with nan input
+        after = np.arange(history.shape[0]).reshape(-1, *([1] * len(batch))) >= diverged_at
+        after = after & diverged if keep == "all" else diverged[None]
+        history[after] = np.nan
     v_out = v.copy()
     v_out[diverged] = np.nan
     return Result(x=history, v=v_out, diverged=diverged, diverged_at=diverged_at)
