@@ -44,6 +44,14 @@ def plot_contours(
 
     Returns:
         The axes.
+
+    Examples:
+        >>> import matplotlib.pyplot as plt
+        >>> from mom_lib import Quadratic, plot_contours
+        >>> ax = plot_contours(Quadratic([0.2, 4.0]), xlim=(-2, 2), ylim=(-1, 1))
+        >>> ax.get_xlabel(), len(ax.lines)
+        ('$x_1$', 1)
+        >>> plt.close(ax.figure)
     """
     if objective.d != 2:
         raise ValueError(f"plot_contours needs a 2-D objective, got d = {objective.d}")
@@ -93,6 +101,14 @@ def plot_loss(
 
     Returns:
         The axes.
+
+    Examples:
+        >>> import matplotlib.pyplot as plt
+        >>> from mom_lib import plot_loss
+        >>> ax = plot_loss([1.0, 0.1, 0.01])
+        >>> ax.get_yscale()
+        'log'
+        >>> plt.close(ax.figure)
     """
     ax = _axes(ax)
     v = np.asarray(values, dtype=float)
@@ -126,6 +142,16 @@ def plot_heatmap(
 
     Returns:
         The axes.
+
+    Examples:
+        >>> import matplotlib.pyplot as plt
+        >>> import numpy as np
+        >>> from mom_lib import plot_heatmap, rate
+        >>> lrs, betas = np.linspace(0.1, 3.0, 30), np.linspace(0.0, 0.9, 10)
+        >>> ax = plot_heatmap(rate(1.0, lr=lrs[:, None], beta=betas), lrs=lrs, betas=betas, label="rate")
+        >>> ax.get_ylabel()
+        'momentum $\\beta$'
+        >>> plt.close(ax.figure)
     """
     import matplotlib.colors as mcolors
 
