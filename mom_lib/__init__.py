@@ -9,6 +9,7 @@ The book's momentum convention is PyTorch's:
 """
 
 from .conventions import CONVENTIONS, lookahead_point, state_scale, step_rule_for, translate
+from .exercises import check
 from .objectives import (
     Himmelblau,
     LeastSquares,
@@ -54,6 +55,7 @@ __all__ = [
     "Result",
     "Rosenbrock",
     "characteristic_roots",
+    "check",
     "complex_band",
     "critical_beta",
     "effective_window",
