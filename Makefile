@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test lint notebooks bench clean
+.PHONY: book test lint notebooks bench clean student grade
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
@@ -36,6 +36,14 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0
 	$(PY) benchmarks/sweep.py
+
+# The student version of the chapters (solutions replaced by stubs) in _build/student/.
+student: $(STAMP)
+	$(PY) tools/student_version.py --out $(or $(OUT),_build/student) $(if $(ZIP),--zip) $(NB)
+
+# Grade submissions: make grade SUBMISSIONS=dir SOURCE=_build/student/03_velocity_update.ipynb
+grade: $(STAMP)
+	$(PY) tools/grade.py $(SUBMISSIONS) $(if $(SOURCE),--source $(SOURCE)) --out $(or $(OUT),grades.csv)
 
 clean:
 	rm -rf _build
