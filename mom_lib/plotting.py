@@ -9,7 +9,7 @@ import numpy as np
 
 from .objectives import Objective
 
-__all__ = ["plot_contours", "plot_trajectory", "plot_loss", "plot_heatmap"]
+__all__ = ["plot_contours", "plot_trajectory", "plot_loss", "plot_heatmap", "figure_text", "use_figure_text"]
 
 
 def _axes(ax: Any) -> Any:
@@ -167,3 +167,41 @@ def plot_heatmap(
     ax.set_xlabel(r"learning rate $\eta$")
     ax.set_ylabel(r"momentum $\beta$")
     return ax
+
+
+def figure_text(fig: Any) -> str:
+    """A figure's plain-text form: its titles, for readers and diffs that cannot see the image.
+
+    Examples:
+        >>> import matplotlib.pyplot as plt
+        >>> fig, axes = plt.subplots(1, 2)
+        >>> _ = fig.suptitle("Two regimes"); _ = axes[0].set_title("slow"); _ = axes[1].set_title("fast")
+        >>> figure_text(fig)
+        'Figure: Two regimes | slow | fast'
+        >>> plt.close(fig)
+    """
+    titles = [fig.get_suptitle()] if fig.get_suptitle() else []
+    titles += [ax.get_title() for ax in fig.axes if ax.get_title()]
+    if titles:
+        return "Figure: " + " | ".join(titles)
+    return f"Figure with {len(fig.axes)} axes"
+
+
+def use_figure_text(shell: Any = None) -> None:
+    """In IPython, show :func:`figure_text` as a figure's ``text/plain`` form.
+
+    Without it a notebook stores ``<Figure size 640x480 with 1 Axes>`` beside every plot: noise
+    for readers of the raw notebook and for the tests that compare stored outputs. Outside
+    IPython it does nothing.
+    """
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover - IPython is installed with the book
+            return
+        shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    shell.display_formatter.formatters["text/plain"].for_type(Figure, lambda fig, p, cycle: p.text(figure_text(fig)))

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from mom_lib import MultiWell1D, Quadratic, heavy_ball, plot_contours, plot_heatmap, plot_loss, plot_trajectory, run
+from mom_lib.plotting import figure_text, use_figure_text
 
 
 def test_helpers_use_and_return_the_given_axes():
@@ -32,3 +33,18 @@ def test_plot_errors():
         plot_heatmap(np.ones((2, 2)), lrs=[0.1], betas=[0.1, 0.2])
     with pytest.raises(ValueError, match=r"xs must have shape"):
         plot_trajectory(np.ones((3, 3)))
+
+
+def test_figure_text_replaces_the_size_repr_in_ipython():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    fig, ax = plt.subplots()
+    ax.set_title("Zig-zag")
+    use_figure_text(shell)
+    data, _ = shell.display_formatter.format(fig)
+    assert data["text/plain"] == "Figure: Zig-zag" == figure_text(fig)
+    plt.close(fig)
+    fig = plt.figure()
+    assert figure_text(fig) == "Figure with 0 axes"
+    plt.close(fig)
