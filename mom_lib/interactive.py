@@ -93,6 +93,18 @@ _GAP = -32768  # nan: a break in the line
 MAX_NUMBERS = 500_000
 
 
+def _small_png(fig: Any, *, colors: int, **savefig: Any) -> bytes:
+    """Save a matplotlib figure as a palette PNG (a quarter of the size, the same look), deterministically."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None}, **savefig)
+    img = Image.open(io.BytesIO(buf.getvalue())).quantize(colors=colors, method=Image.Quantize.FASTOCTREE)
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 def _num(v: float) -> float | int:
     """A float rounded to 6 significant digits, for deterministic JSON."""
     v = float(v)
@@ -388,9 +400,7 @@ class SliderFigure:
         ax = fig.add_subplot()
         self.draw(ax, **setting)
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"Software": None})
-        return buf.getvalue()
+        return _small_png(fig, colors=128)
 
     def _repr_html_(self) -> str:
         png = base64.b64encode(self.png()).decode("ascii")
@@ -657,9 +667,7 @@ def _contour_png(objective: Objective, xlim, ylim, levels, width: int, height: i
     ax = fig.add_axes((0, 0, 1, 1))
     plot_contours(objective, xlim=xlim, ylim=ylim, levels=levels, ax=ax, mark_minima=False)
     ax.set_axis_off()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", transparent=True, metadata={"Software": None})
-    return buf.getvalue()
+    return _small_png(fig, colors=64, transparent=True)
 
 
 def trajectory_figure(
@@ -746,7 +754,9 @@ def trajectory_figure(
         series = [
             Series("path", np.moveaxis(stacked[..., 1], 0, -1), x=np.moveaxis(stacked[..., 0], 0, -1), markers=True)
         ]
-        init_m = 0 if init_method is None else Control("m", "m", methods).index(init_method)
+        if init_method is None:
+            init_method = "heavy_ball" if "heavy_ball" in methods else methods[0]
+        init_m = Control("m", "m", methods).index(init_method)
         labels = [_METHOD_LABELS[m] for m in methods]
         controls.append(Control("method", "method", methods, kind="select", init=init_m, labels=labels))
         readouts = [Readout("f(x_T) - f*", np.stack(finals, axis=-1))]
@@ -766,4 +776,3 @@ def trajectory_figure(
         marks=m[inside],
         background=_Background(png=png, objective=objective, levels=levels),
     )
-

@@ -71,8 +71,15 @@ def test_trajectory_figure_with_method_selector():
 
 def test_compare_mode_and_extra_readouts():
     fig = trajectory_figure(
-        F, [-2.0, 1.0], lr=LRS, beta=BETAS, n_steps=10, xlim=(-2.5, 2.5), ylim=(-1.5, 1.5),
-        methods=("heavy_ball", "nesterov"), compare=True,
+        F,
+        [-2.0, 1.0],
+        lr=LRS,
+        beta=BETAS,
+        n_steps=10,
+        xlim=(-2.5, 2.5),
+        ylim=(-1.5, 1.5),
+        methods=("heavy_ball", "nesterov"),
+        compare=True,
         extra_readouts={"rate": (lambda m, lr, b: rate(10.0, lr=lr, beta=b, method=m), ".4f")},
     )
     assert fig.grid == (7, 4)
@@ -84,13 +91,21 @@ def test_compare_mode_and_extra_readouts():
 
 def test_html_and_repr_are_deterministic():
     make = lambda: trajectory_figure(  # noqa: E731
-        Rosenbrock(), [-1.5, 2.0], lr=[1e-4, 2e-4, 4e-4], beta=[0.0, 0.9], n_steps=30, xlim=(-2, 2), ylim=(-1, 3),
+        Rosenbrock(),
+        [-1.5, 2.0],
+        lr=[1e-4, 2e-4, 4e-4],
+        beta=[0.0, 0.9],
+        n_steps=30,
+        xlim=(-2, 2),
+        ylim=(-1, 3),
         levels=np.geomspace(0.1, 1000, 10),
     )
     a, b = make(), make()
     assert a._repr_html_() == b._repr_html_()
-    assert repr(a) == repr(b) == (
-        "SliderFigure('Paths on the contour lines'; lr[3] x beta[2] x method[3]; 1 series; readouts: f(x_T) - f*)"
+    assert (
+        repr(a)
+        == repr(b)
+        == ("SliderFigure('Paths on the contour lines'; lr[3] x beta[2] x method[3]; 1 series; readouts: f(x_T) - f*)")
     )
     html = a._repr_html_()
     assert 'alt="Paths on the contour lines' in html
@@ -141,8 +156,12 @@ def test_bad_input_errors(kwargs, message):
 
 def test_bad_shapes_and_sizes():
     with pytest.raises(ValueError, match="expected"):
-        SliderFigure(controls=[Control("a", "a", [1, 2])], series=[Series("s", np.zeros((3, 5)))],
-                     xaxis=Axis("t", (0, 4)), yaxis=Axis("y", (0, 1)))
+        SliderFigure(
+            controls=[Control("a", "a", [1, 2])],
+            series=[Series("s", np.zeros((3, 5)))],
+            xaxis=Axis("t", (0, 4)),
+            yaxis=Axis("y", (0, 1)),
+        )
     with pytest.raises(ValueError, match="coarser"):
         steps_figure(F, [1.0, 1.0], lr=np.linspace(0.01, 0.1, 100), beta=np.linspace(0, 0.9, 50), n_steps=200)
     with pytest.raises(ValueError, match="2-D"):
