@@ -246,6 +246,16 @@ class MultiWell1D(Objective):
     def grad(self, x: Any) -> np.ndarray:
         return self._dpoly(self._point(x))
 
+    def curvature(self, x: Any) -> np.ndarray:
+        """The second derivative :math:`f''(x)`, shape ``(*batch,)`` for ``x`` of shape ``(*batch, 1)``.
+
+        Examples:
+            >>> from mom_lib import MultiWell1D
+            >>> print(MultiWell1D().curvature([[-1.5], [0.5], [-0.5]]).round(4))
+            [18.2  1.8 -4. ]
+        """
+        return self._dpoly.deriv()(self._point(x)[..., 0])
+
 
 class MultiWell2D(Objective):
     r"""A 2-D landscape :math:`f(x_1, x_2) = g_1(x_1) + g_2(x_2)` built from two :class:`MultiWell1D`.
@@ -281,6 +291,22 @@ class MultiWell2D(Objective):
     def grad(self, x: Any) -> np.ndarray:
         x = self._point(x)
         return np.concatenate([self.g1.grad(x[..., :1]), self.g2.grad(x[..., 1:])], axis=-1)
+
+    def hessian(self, x: Any) -> np.ndarray:
+        """The Hessian, diagonal because :math:`f` is separable: shape ``(*batch, 2, 2)``.
+
+        Examples:
+            >>> from mom_lib import MultiWell2D
+            >>> f = MultiWell2D()
+            >>> print(f.hessian(f.saddles[0]).round(4))
+            [[18.2  0. ]
+             [ 0.  -1.8]]
+        """
+        x = self._point(x)
+        h = np.zeros((*x.shape[:-1], 2, 2))
+        h[..., 0, 0] = self.g1.curvature(x[..., :1])
+        h[..., 1, 1] = self.g2.curvature(x[..., 1:])
+        return h
 
 
 class Himmelblau(Objective):

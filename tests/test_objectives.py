@@ -120,3 +120,20 @@ def test_minibatch_grad_is_unbiased_and_full_batch_exact():
 def test_objective_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("f", [MultiWell1D(), MultiWell2D(), Himmelblau()], ids=lambda f: type(f).__name__)
+def test_second_derivatives_match_finite_differences_of_the_gradient(f):
+    x = np.random.default_rng(4).uniform(-2, 2, (5, f.d))
+    h = 1e-6
+    fd = np.stack([(f.grad(x + h * e) - f.grad(x - h * e)) / (2 * h) for e in np.eye(f.d)], axis=-1)
+    exact = f.curvature(x)[..., None, None] if f.d == 1 else f.hessian(x)
+    np.testing.assert_allclose(exact, fd, rtol=1e-5, atol=1e-5)
+
+
+def test_curvature_sign_at_critical_points():
+    f = MultiWell1D()
+    assert np.all(f.curvature(f.minimizers) > 0) and np.all(f.curvature(f.maxima) < 0)
+    g = MultiWell2D()
+    eig = np.linalg.eigvalsh(g.hessian(g.saddles))
+    assert np.all(eig[:, 0] < 0) and np.all(eig[:, 1] > 0)
