@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test lint notebooks bench clean student grade
+.PHONY: book test lint notebooks bench clean student grade pdf
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
@@ -19,12 +19,26 @@ book: $(STAMP)
 	@echo "The book is in _build/html/index.html"
 
 # Every test: lint, unit and property tests, doctests, and nbval (strict) on every chapter,
-# whose exercise checks run in strict mode (a solution that is "not attempted" fails).
-test: $(STAMP)
+# whose exercise checks run in strict mode (a solution that is "not attempted" fails);
+# then the built site in headless Chromium (tests/test_site.py; Debian's chromium, installed if
+# missing and we are root).
+test: book
+	@test -x /usr/bin/chromium || { test "$$(id -u)" = 0 && apt-get update -qq && apt-get install -y -qq chromium; } \
+	  || echo "chromium is not installable here: the browser tests will be skipped"
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0 \
 	  || echo "torch is not installable here: the torch oracle tests will be skipped"
 	$(PY) -m ruff check mom_lib tests benchmarks tools
-	MOM_LIB_STRICT_CHECKS=1 $(PY) -m pytest
+	MOM_SITE_DIR=_build/html MOM_LIB_STRICT_CHECKS=1 $(PY) -m pytest
+
+# The whole book as one PDF: a single-page build printed by headless Chromium (MathJax and the
+# interactive figures render first; each figure prints at its first setting).
+pdf: $(STAMP)
+	$(VENV)/bin/jupyter-book build . --builder singlehtml -W -n --keep-going
+	/usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+	  --disable-component-update --disable-sync --no-first-run --no-pdf-header-footer \
+	  --virtual-time-budget=30000 --print-to-pdf=_build/momentum.pdf \
+	  file://$(CURDIR)/_build/singlehtml/intro.html
+	@echo "The book is in _build/momentum.pdf"
 
 lint: $(STAMP)
 	$(PY) -m ruff check --fix mom_lib tests benchmarks tools

@@ -4,6 +4,9 @@
   "Got invalid theme mode" as a console error on a reader's first visit.
 * Drop repeated script entries: Jupyter Book 1 registers sphinx-thebe's inline configuration
   twice, and the second copy fails with "Identifier 'THEBE_JS_URL' has already been declared".
+* Let the single-page builder (``make pdf``) draw every node the HTML builder draws: an extension
+  that registers node handlers for ``singlehtml`` stops Sphinx from falling back to the ``html``
+  ones, so myst-nb's hidden-input cells would fail with "unknown node type: HideCodeCellNode".
 """
 
 from __future__ import annotations
@@ -26,6 +29,14 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict, doc
     scripts[:] = kept
 
 
+def _builder_inited(app: Any) -> None:
+    handlers = app.registry.translation_handlers
+    if app.builder.name != "html" and app.builder.name in handlers:
+        for node, visitors in handlers.get("html", {}).items():
+            handlers[app.builder.name].setdefault(node, visitors)
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.connect("builder-inited", _builder_inited)
     app.connect("html-page-context", _page_context, priority=999)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -170,3 +170,27 @@ def test_bad_shapes_and_sizes():
         Axis("x", (1, 1))
     with pytest.raises(ValueError, match="unknown control"):
         steps_figure(F, [1.0, 1.0], lr=LRS, beta=BETAS, n_steps=5).readout("f(x_T) - f*", eta=0.1)
+
+
+def test_showcase_notebook_outputs_are_reproduced():
+    """The stored outputs of showcase.ipynb (HTML with embedded data included) are what it computes now."""
+    from pathlib import Path
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(__file__).resolve().parents[1] / "showcase.ipynb"
+    stored = nbformat.read(path, as_version=4)
+    fresh = nbformat.read(path, as_version=4)
+    NotebookClient(fresh, timeout=120, kernel_name="python3").execute()
+
+    def shown(nb):
+        return [
+            {k: v for k, v in out.get("data", {}).items() if k in ("text/plain", "text/html")}
+            for cell in nb.cells
+            if cell.cell_type == "code"
+            for out in cell.outputs
+        ]
+
+    assert shown(fresh) == shown(stored)
+    assert len([d for d in shown(stored) if "text/html" in d]) == 2
