@@ -390,10 +390,11 @@ class SliderFigure:
         return text.replace("</", "<\\/")
 
     def png(self, **setting: Any) -> bytes:
-        """A static PNG of one setting (default: the first), drawn with matplotlib."""
-        import matplotlib
+        """A static PNG of one setting (default: the first), drawn with matplotlib.
 
-        matplotlib.use("Agg", force=False)
+        It draws on a bare :class:`~matplotlib.figure.Figure`, which saves through Agg, so the
+        notebook's plotting backend is left as it is.
+        """
         from matplotlib.figure import Figure
 
         fig = Figure(figsize=(self.width / 100, self.height / 100), dpi=100)

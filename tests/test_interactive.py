@@ -194,3 +194,18 @@ def test_showcase_notebook_outputs_are_reproduced():
 
     assert shown(fresh) == shown(stored)
     assert len([d for d in shown(stored) if "text/html" in d]) == 2
+
+
+def test_png_leaves_the_plotting_backend_alone():
+    # A notebook's inline backend must survive a slider figure, or later plots vanish.
+    import matplotlib
+
+    inline = "module://matplotlib_inline.backend_inline"
+    before = matplotlib.get_backend()
+    matplotlib.use(inline)
+    try:
+        fig = steps_figure(Quadratic([1.0]), [1.0], n_steps=5, lr=np.array([0.1, 0.2]), methods=("gd",))
+        assert fig.png()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert matplotlib.get_backend() == inline
+    finally:
+        matplotlib.use(before)
