@@ -202,6 +202,11 @@ def use_figure_text(shell: Any = None) -> None:
         shell = get_ipython()
     if shell is None:
         return
+    import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
+
+    # Load the plotting backend now: IPython's inline backend resets every figure formatter when
+    # it loads (lazily, at the first figure), which would drop the one registered below.
+    plt.switch_backend(plt.get_backend())
 
     shell.display_formatter.formatters["text/plain"].for_type(Figure, lambda fig, p, cycle: p.text(figure_text(fig)))

@@ -48,3 +48,20 @@ def test_figure_text_replaces_the_size_repr_in_ipython():
     fig = plt.figure()
     assert figure_text(fig) == "Figure with 0 axes"
     plt.close(fig)
+
+
+def test_figure_text_survives_the_inline_backend_in_a_real_kernel():
+    # The inline backend drops figure formatters when it loads: only a real kernel shows that.
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("from mom_lib.plotting import use_figure_text\nuse_figure_text()"),
+        nbformat.v4.new_code_cell(
+            "import matplotlib.pyplot as plt\n_, ax = plt.subplots()\nax.set_title('Zig-zag')\nplt.show()"
+        ),
+    ]
+    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    (out,) = nb.cells[1].outputs
+    assert out.data["text/plain"] == "Figure: Zig-zag" and "image/png" in out.data
