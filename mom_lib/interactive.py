@@ -472,6 +472,8 @@ class SliderFigure:
 
         boxes = {}
         for c in self.controls:
+            if len(c.values) < 2:  # nothing to choose: draw() uses its only value
+                continue
             options = list(zip(c.shown(), c.values, strict=True))
             cls = widgets.SelectionSlider if c.kind == "range" else widgets.Dropdown
             boxes[c.name] = cls(options=options, value=c.values[c.init], description=c.name)

@@ -94,6 +94,7 @@
     spec.controls.forEach(function (c, k) {
       var row = document.createElement("div");
       row.className = "mom-fig-control";
+      row.hidden = c.labels.length < 2;  // a control with one value has nothing to choose
       var label = document.createElement("label");
       label.htmlFor = id + "-" + c.name;
       label.textContent = c.label;

@@ -184,6 +184,7 @@ def exercise_figure(page, fig, where: str, times: list[float]) -> list[dict]:
         label = fig.locator(f"label[for='{widget.get_attribute('id')}']")
         assert label.text_content() == control["label"], f"{where}: control {control['name']} has no label"
         if len(control["labels"]) < 2:
+            assert not widget.is_visible(), f"{where}: {control['name']} has one value but is shown"
             continue
         before = fig.evaluate(FIG_STATE)
         widget.focus()
