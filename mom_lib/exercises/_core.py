@@ -500,3 +500,16 @@ def _diagnose(ex: Exercise, outcomes: list[_Outcome], timeout: float | None) -> 
                 "(`x_next = x - ...`) instead of updating in place (`x -= ...`, `x[:] = ...`)."
             )
     return None
+
+
+def vec(*values: float) -> np.ndarray:
+    """A float vector for a case's inputs: ``vec(1.0, -2.0)``."""
+    return np.array(values, dtype=float)
+
+
+def is_state_pair(out: Any, x: np.ndarray) -> bool:
+    """Whether ``out`` is two arrays shaped like ``x``: a chained step may only go on if so."""
+    try:
+        return len(out) == 2 and all(np.shape(o) == x.shape for o in out)
+    except TypeError:
+        return False

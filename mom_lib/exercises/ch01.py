@@ -24,7 +24,7 @@ import numpy as np
 
 from ..steps import gd
 from ..theory import gd_optimal_lr, gd_optimal_rate
-from ._core import Case, Exercise, Mistake, register
+from ._core import Case, Exercise, Mistake, register, vec
 
 __all__: list[str] = []
 
@@ -37,22 +37,18 @@ def _gd_optimal(mu, L):
     return float(gd_optimal_lr(mu, L)), float(gd_optimal_rate(mu, L))
 
 
-def _a(*values: float) -> np.ndarray:
-    return np.array(values, dtype=float)
-
-
 register(
     Exercise(
         id="ex-01-gd-step",
         signature="gd_step(x, grad, lr) -> x_next",
         reference=_gd_step,
         cases=[
-            Case("a 2-D step", {"x": _a(1.0, -2.0), "grad": _a(0.5, 3.0), "lr": 0.1}),
-            Case("a 3-D step", {"x": _a(0.0, 4.0, -1.5), "grad": _a(-2.0, 1.0, 0.25), "lr": 0.25}),
-            Case("lr = 0 stays put", {"x": _a(3.0, -1.0), "grad": _a(2.0, 5.0), "lr": 0.0}),
-            Case("a zero gradient stays put", {"x": _a(0.7, 0.2), "grad": _a(0.0, 0.0), "lr": 0.3}),
-            Case("a 1-D problem", {"x": _a(2.0), "grad": _a(4.0), "lr": 0.05}),
-            Case("a large step", {"x": _a(1.0, 1.0, 1.0, 1.0), "grad": _a(1.0, -1.0, 2.0, -2.0), "lr": 1.5}),
+            Case("a 2-D step", {"x": vec(1.0, -2.0), "grad": vec(0.5, 3.0), "lr": 0.1}),
+            Case("a 3-D step", {"x": vec(0.0, 4.0, -1.5), "grad": vec(-2.0, 1.0, 0.25), "lr": 0.25}),
+            Case("lr = 0 stays put", {"x": vec(3.0, -1.0), "grad": vec(2.0, 5.0), "lr": 0.0}),
+            Case("a zero gradient stays put", {"x": vec(0.7, 0.2), "grad": vec(0.0, 0.0), "lr": 0.3}),
+            Case("a 1-D problem", {"x": vec(2.0), "grad": vec(4.0), "lr": 0.05}),
+            Case("a large step", {"x": vec(1.0, 1.0, 1.0, 1.0), "grad": vec(1.0, -1.0, 2.0, -2.0), "lr": 1.5}),
         ],
         mistakes=[
             Mistake(

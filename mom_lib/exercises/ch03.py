@@ -36,7 +36,7 @@ from ..objectives import Quadratic
 from ..runner import run
 from ..steps import heavy_ball
 from ..theory import iteration_matrix
-from ._core import Case, Exercise, Mistake, register
+from ._core import Case, Exercise, Mistake, is_state_pair, register, vec
 
 __all__: list[str] = []
 
@@ -50,7 +50,7 @@ def _chain_constant(fn, inputs: dict[str, Any]) -> Any:
     x, v, grad, lr, beta = (inputs[k] for k in ("x", "v", "grad", "lr", "beta"))
     for _ in range(inputs["n_calls"]):
         out = fn(x, v, grad, lr, beta)
-        if not _same_shapes(out, x):
+        if not is_state_pair(out, x):
             return out
         x, v = out
     return x, v
@@ -65,27 +65,15 @@ def _chain_quadratic(fn, inputs: dict[str, Any]) -> Any:
     x, v, lr, beta = (inputs[k] for k in ("x", "v", "lr", "beta"))
     for _ in range(inputs["n_calls"]):
         out = fn(x, v, _F.grad(x), lr, beta)
-        if not _same_shapes(out, x):
+        if not is_state_pair(out, x):
             return out
         x, v = out
     return x, v
 
 
-def _same_shapes(out: Any, x: np.ndarray) -> bool:
-    """A chained call may go on only if it returned two arrays shaped like ``x``."""
-    try:
-        return len(out) == 2 and all(np.shape(o) == x.shape for o in out)
-    except TypeError:
-        return False
-
-
 def _run_quadratic() -> tuple[np.ndarray, np.ndarray]:
     res = run(heavy_ball, _F.grad, _X0, n_steps=25, lr=0.1, beta=0.8)
     return res.final, res.v
-
-
-def _a(*values: float) -> np.ndarray:
-    return np.array(values, dtype=float)
 
 
 def _sign(x, v, grad, lr, beta):
@@ -130,32 +118,45 @@ register(
         cases=[
             Case(
                 "one step",
-                {"x": _a(1.0, -2.0), "v": _a(0.5, 0.25), "grad": _a(2.0, -1.0), "lr": 0.1, "beta": 0.9},
+                {"x": vec(1.0, -2.0), "v": vec(0.5, 0.25), "grad": vec(2.0, -1.0), "lr": 0.1, "beta": 0.9},
             ),
             Case(
                 "beta = 0 is gradient descent",
-                {"x": _a(0.5, 1.5), "v": _a(3.0, -1.0), "grad": _a(1.0, 2.0), "lr": 0.2, "beta": 0.0},
+                {"x": vec(0.5, 1.5), "v": vec(3.0, -1.0), "grad": vec(1.0, 2.0), "lr": 0.2, "beta": 0.0},
             ),
             Case(
                 "a zero gradient decays the velocity by beta",
-                {"x": _a(2.0, 0.0), "v": _a(1.0, -2.0), "grad": _a(0.0, 0.0), "lr": 0.1, "beta": 0.7},
+                {"x": vec(2.0, 0.0), "v": vec(1.0, -2.0), "grad": vec(0.0, 0.0), "lr": 0.1, "beta": 0.7},
             ),
             Case(
                 "a 3-D step",
-                {"x": _a(0.0, 1.0, -1.0), "v": _a(-0.5, 0.2, 0.0), "grad": _a(1.5, -0.5, 4.0), "lr": 0.05, "beta": 0.5},
+                {
+                    "x": vec(0.0, 1.0, -1.0),
+                    "v": vec(-0.5, 0.2, 0.0),
+                    "grad": vec(1.5, -0.5, 4.0),
+                    "lr": 0.05,
+                    "beta": 0.5,
+                },
             ),
             Case(
                 "a 1-D step from rest",
-                {"x": _a(1.0), "v": _a(0.0), "grad": _a(2.0), "lr": 0.1, "beta": 0.9},
+                {"x": vec(1.0), "v": vec(0.0), "grad": vec(2.0), "lr": 0.1, "beta": 0.9},
             ),
             Case(
                 "200 calls with a constant gradient reach the terminal velocity grad / (1 - beta)",
-                {"x": _a(0.0, 0.0), "v": _a(0.0, 0.0), "grad": _a(2.0, -1.0), "lr": 0.01, "beta": 0.9, "n_calls": 200},
+                {
+                    "x": vec(0.0, 0.0),
+                    "v": vec(0.0, 0.0),
+                    "grad": vec(2.0, -1.0),
+                    "lr": 0.01,
+                    "beta": 0.9,
+                    "n_calls": 200,
+                },
                 drive=_chain_constant,
             ),
             Case(
                 "25 calls on a quadratic, feeding back x and v, give mom_lib.run(heavy_ball, ...)",
-                {"x": _X0, "v": _a(0.0, 0.0), "lr": 0.1, "beta": 0.8, "n_calls": 25},
+                {"x": _X0, "v": vec(0.0, 0.0), "lr": 0.1, "beta": 0.8, "n_calls": 25},
                 drive=_chain_quadratic,
                 expected=_run_quadratic,
             ),

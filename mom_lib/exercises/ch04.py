@@ -29,7 +29,7 @@ import numpy as np
 
 from ..steps import ema
 from ..theory import half_life
-from ._core import Case, Exercise, Mistake, register
+from ._core import Case, Exercise, Mistake, register, vec
 
 __all__: list[str] = []
 
@@ -53,30 +53,26 @@ def _half_life(beta):
     return float(half_life(beta))
 
 
-def _a(*values: float) -> np.ndarray:
-    return np.array(values, dtype=float)
-
-
 register(
     Exercise(
         id="ex-04-ema-update",
         signature="ema_update(m, grad, beta) -> m_next",
         reference=_ema_update,
         cases=[
-            Case("one update", {"m": _a(1.0, -2.0), "grad": _a(3.0, 0.5), "beta": 0.9}),
+            Case("one update", {"m": vec(1.0, -2.0), "grad": vec(3.0, 0.5), "beta": 0.9}),
             Case(
                 "from m = 0 the first average is (1 - beta) * grad",
-                {"m": _a(0.0, 0.0), "grad": _a(2.0, -4.0), "beta": 0.8},
+                {"m": vec(0.0, 0.0), "grad": vec(2.0, -4.0), "beta": 0.8},
             ),
-            Case("beta = 0 forgets the past: m_next = grad", {"m": _a(5.0, 1.0), "grad": _a(-1.0, 2.0), "beta": 0.0}),
+            Case("beta = 0 forgets the past: m_next = grad", {"m": vec(5.0, 1.0), "grad": vec(-1.0, 2.0), "beta": 0.0}),
             Case(
                 "a zero gradient decays the average by beta",
-                {"m": _a(2.0, -1.0, 0.5), "grad": _a(0.0, 0.0, 0.0), "beta": 0.7},
+                {"m": vec(2.0, -1.0, 0.5), "grad": vec(0.0, 0.0, 0.0), "beta": 0.7},
             ),
-            Case("a 1-D update", {"m": _a(0.25), "grad": _a(1.0), "beta": 0.99}),
+            Case("a 1-D update", {"m": vec(0.25), "grad": vec(1.0), "beta": 0.99}),
             Case(
                 "300 calls with a constant gradient approach the gradient itself",
-                {"m": _a(0.0, 0.0), "grad": _a(2.0, -1.0), "beta": 0.9, "n_calls": 300},
+                {"m": vec(0.0, 0.0), "grad": vec(2.0, -1.0), "beta": 0.9, "n_calls": 300},
                 drive=_chain_constant,
             ),
         ],

@@ -30,17 +30,13 @@ from ..objectives import Quadratic
 from ..runner import run
 from ..steps import nesterov
 from ..theory import stability_limit
-from ._core import Case, Exercise, Mistake, register
+from ._core import Case, Exercise, Mistake, is_state_pair, register, vec
 
 __all__: list[str] = []
 
 
 def _nesterov_step(x, v, grad_fn, lr, beta):
     return nesterov(x, v, grad_fn, lr=lr, beta=beta)
-
-
-def _a(*values: float) -> np.ndarray:
-    return np.array(values, dtype=float)
 
 
 _F = Quadratic([0.5, 3.0], angle=0.4, center=[1.0, -2.0])
@@ -57,19 +53,12 @@ def _cubic_grad(x: np.ndarray) -> np.ndarray:
     return x**3 + x
 
 
-def _same_shapes(out: Any, x: np.ndarray) -> bool:
-    try:
-        return len(out) == 2 and all(np.shape(o) == x.shape for o in out)
-    except TypeError:
-        return False
-
-
 def _chain_quadratic(fn, inputs: dict[str, Any]) -> Any:
     """Call ``fn`` ``n_calls`` times on the quadratic ``_F``, feeding back x and v."""
     x, v, lr, beta = (inputs[k] for k in ("x", "v", "lr", "beta"))
     for _ in range(inputs["n_calls"]):
         out = fn(x, v, _quadratic_grad, lr, beta)
-        if not _same_shapes(out, x):
+        if not is_state_pair(out, x):
             return out
         x, v = out
     return x, v
@@ -117,23 +106,23 @@ register(
         cases=[
             Case(
                 "one step on a quadratic with a velocity",
-                {"x": _a(2.0, -1.0), "v": _a(0.5, 1.5), "grad_fn": _quadratic_grad, "lr": 0.1, "beta": 0.9},
+                {"x": vec(2.0, -1.0), "v": vec(0.5, 1.5), "grad_fn": _quadratic_grad, "lr": 0.1, "beta": 0.9},
             ),
             Case(
                 "a step on a non-quadratic function, gradient x^3 + x",
-                {"x": _a(1.5, -0.5), "v": _a(-2.0, 0.7), "grad_fn": _cubic_grad, "lr": 0.05, "beta": 0.7},
+                {"x": vec(1.5, -0.5), "v": vec(-2.0, 0.7), "grad_fn": _cubic_grad, "lr": 0.05, "beta": 0.7},
             ),
             Case(
                 "beta = 0 is gradient descent",
-                {"x": _a(0.5, 1.5), "v": _a(3.0, -1.0), "grad_fn": _cubic_grad, "lr": 0.2, "beta": 0.0},
+                {"x": vec(0.5, 1.5), "v": vec(3.0, -1.0), "grad_fn": _cubic_grad, "lr": 0.2, "beta": 0.0},
             ),
             Case(
                 "a 1-D step from rest",
-                {"x": _a(1.0), "v": _a(0.0), "grad_fn": _cubic_grad, "lr": 0.1, "beta": 0.9},
+                {"x": vec(1.0), "v": vec(0.0), "grad_fn": _cubic_grad, "lr": 0.1, "beta": 0.9},
             ),
             Case(
                 "25 calls on a quadratic, feeding back x and v, give mom_lib.run(nesterov, ...)",
-                {"x": _X0, "v": _a(0.0, 0.0), "lr": 0.1, "beta": 0.8, "n_calls": 25},
+                {"x": _X0, "v": vec(0.0, 0.0), "lr": 0.1, "beta": 0.8, "n_calls": 25},
                 drive=_chain_quadratic,
                 expected=_run_quadratic,
             ),
