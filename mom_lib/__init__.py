@@ -10,6 +10,7 @@ The book's momentum convention is PyTorch's:
 
 from .conventions import CONVENTIONS, lookahead_point, state_scale, step_rule_for, translate
 from .exercises import check
+from .formatting import format_small
 from .objectives import (
     Himmelblau,
     LeastSquares,
@@ -23,7 +24,7 @@ from .objectives import (
 )
 from .plotting import plot_contours, plot_heatmap, plot_loss, plot_trajectory
 from .runner import DIVERGENCE_THRESHOLD, Result, run
-from .steps import ema, gd, heavy_ball, nesterov, sutskever, sutskever_nesterov
+from .steps import ema, gd, heavy_ball, nesterov, sutskever, sutskever_nesterov, torch_sgd
 from .theory import (
     characteristic_roots,
     complex_band,
@@ -36,6 +37,7 @@ from .theory import (
     iteration_matrix,
     iterations_to_tolerance,
     lag,
+    measured_rate,
     optimal_params,
     rate,
     stability_limit,
@@ -61,6 +63,7 @@ __all__ = [
     "effective_window",
     "ema",
     "ema_noise_variance",
+    "format_small",
     "gd",
     "gd_optimal_lr",
     "gd_optimal_rate",
@@ -70,6 +73,7 @@ __all__ = [
     "iterations_to_tolerance",
     "lag",
     "lookahead_point",
+    "measured_rate",
     "minibatch_grad",
     "nesterov",
     "noisy_grad",
@@ -85,5 +89,6 @@ __all__ = [
     "step_rule_for",
     "sutskever",
     "sutskever_nesterov",
+    "torch_sgd",
     "translate",
 ]

@@ -37,7 +37,7 @@ from ._validation import check_hyperparameters
 GradFn = Callable[[np.ndarray], np.ndarray]
 StepRule = Callable[..., tuple[np.ndarray, np.ndarray]]
 
-__all__ = ["gd", "heavy_ball", "nesterov", "sutskever", "sutskever_nesterov", "ema"]
+__all__ = ["gd", "heavy_ball", "torch_sgd", "nesterov", "sutskever", "sutskever_nesterov", "ema"]
 
 
 def _step_rule(rule: Callable[..., tuple[np.ndarray, np.ndarray]]) -> StepRule:
@@ -131,6 +131,49 @@ def heavy_ball(
         B. T. Polyak (1964), Some methods of speeding up the convergence of iteration methods.
     """
     v_next = beta * v + (1.0 - dampening) * grad_fn(x)
+    return x - lr * v_next, v_next
+
+
+@_step_rule
+def torch_sgd(
+    x: np.ndarray, v: np.ndarray, grad_fn: GradFn, *, lr: Any, beta: Any, dampening: Any = 0.0, t: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""``torch.optim.SGD(lr, momentum=beta, dampening=dampening)`` exactly, first step included.
+
+    .. math::
+
+        v_1 = \nabla f(x_0), \qquad v_{t+1} = \beta v_t + (1 - \tau) \nabla f(x_t) \ (t \ge 1),
+        \qquad x_{t+1} = x_t - \eta\, v_{t+1}
+
+    PyTorch starts its momentum buffer at the raw gradient, so its first step ignores the
+    dampening :math:`\tau`; :func:`heavy_ball` applies :math:`1 - \tau` on every step. The two
+    agree when :math:`\tau = 0`. This rule exists to show that difference.
+
+    Args:
+        x: iterate, shape ``(*batch, d)``.
+        v: PyTorch's momentum buffer, same shape as ``x``; zeros at the start.
+        grad_fn: gradient of the objective.
+        lr: learning rate :math:`\eta \ge 0`.
+        beta: momentum :math:`\beta \in [0, 1)`.
+        dampening: :math:`\tau \in [0, 1)`.
+        t: the index of the current step (0 for the first); :func:`mom_lib.run` passes it.
+
+    Returns:
+        ``(x_next, v_next)``.
+
+    Examples:
+        With :math:`\tau = \beta = 0.9` the first step is :math:`1/(1-\tau) = 10` times
+        :func:`heavy_ball`'s:
+
+        >>> import numpy as np
+        >>> from mom_lib import heavy_ball, torch_sgd
+        >>> x0, g = np.array([1.0]), lambda x: 2 * x
+        >>> print(torch_sgd(x0, np.zeros(1), g, lr=0.1, beta=0.9, dampening=0.9, t=0)[0],
+        ...       heavy_ball(x0, np.zeros(1), g, lr=0.1, beta=0.9, dampening=0.9)[0])
+        [0.8] [0.98]
+    """
+    g = grad_fn(x)
+    v_next = g if t == 0 else beta * v + (1.0 - dampening) * g
     return x - lr * v_next, v_next
 
 

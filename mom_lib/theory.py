@@ -36,6 +36,7 @@ __all__ = [
     "lag",
     "ema_noise_variance",
     "iterations_to_tolerance",
+    "measured_rate",
 ]
 
 _METHODS = ("heavy_ball", "nesterov")
@@ -254,3 +255,44 @@ def iterations_to_tolerance(rate_: Any, *, tol: float, initial_error: float = 1.
     with np.errstate(divide="ignore", invalid="ignore"):
         steps = np.ceil(np.log(tol / initial_error) / np.log(r))
     return np.where(r >= 1, np.inf, np.where(r == 0, 1.0, np.maximum(steps, 0.0)))
+
+
+def measured_rate(dist: Any, start: int, stop: int, *, window: int = 25) -> np.ndarray:
+    r"""The contraction per step that a run shows: the measured counterpart of :func:`rate`.
+
+    An oscillating error does not shrink every step, so its envelope is compared instead: the
+    largest :math:`d_t` over the first window :math:`[s, s + w)` and over the last window
+    :math:`(e - w, e]`, with :math:`s` = ``start``, :math:`e` = ``stop`` and :math:`w` = ``window``,
+
+    .. math::
+
+        \hat\rho = \left(\frac{\max_{e-w < t \le e} d_t}{\max_{s \le t < s+w} d_t}\right)^{1/(e - w + 1 - s)},
+
+    the exponent being the distance between the windows' starts.
+
+    Args:
+        dist: distances to the minimizer (or any decaying magnitude), shape ``(T + 1, ...)``;
+            the rate is measured for every trailing index at once.
+        start, stop: the first step of the first window and the last step of the last window.
+        window: :math:`w \ge 1`, steps per window.
+
+    Returns:
+        array of shape ``dist.shape[1:]``.
+
+    Examples:
+        >>> import numpy as np
+        >>> t = np.arange(101)
+        >>> print(f"{measured_rate(0.9**t, 10, 100):.4f}")  # a plain geometric decay: exact
+        0.9000
+        >>> print(f"{measured_rate(0.9**t * (2 + np.cos(2 * t)), 10, 100):.3f}")  # oscillating: the envelope
+        0.900
+    """
+    d = np.asarray(dist, dtype=float)
+    if window < 1 or not 0 <= start < stop - window + 1 or stop >= d.shape[0]:
+        raise ValueError(
+            f"need window >= 1 and 0 <= start < stop - window + 1 <= T with T = {d.shape[0] - 1}; "
+            f"got start = {start}, stop = {stop}, window = {window}"
+        )
+    first = d[start : start + window].max(axis=0)
+    last = d[stop - window + 1 : stop + 1].max(axis=0)
+    return (last / first) ** (1 / (stop - window + 1 - start))

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mom_lib import Quadratic, ema, gd, heavy_ball, nesterov, run, sutskever, sutskever_nesterov
+from mom_lib import Quadratic, ema, gd, heavy_ball, nesterov, run, sutskever, sutskever_nesterov, torch_sgd
 
 lrs = st.floats(0.0, 0.3)
 betas = st.floats(0.0, 0.99)
@@ -130,6 +130,13 @@ def test_direct_calls_reject_bad_hyperparameters(kwargs, message):
         heavy_ball(X0, np.zeros(2), F.grad, **kwargs)
 
 
+@settings(max_examples=30)
+@given(lr=lrs, beta=betas)
+def test_torch_sgd_without_dampening_is_heavy_ball(lr, beta):
+    a = run(torch_sgd, F.grad, X0, n_steps=30, lr=lr, beta=beta).x
+    np.testing.assert_array_equal(a, run(heavy_ball, F.grad, X0, n_steps=30, lr=lr, beta=beta).x)
+
+
 # --- PyTorch as the oracle ------------------------------------------------------------------
 
 torch = pytest.importorskip("torch", reason="torch is the optional oracle: pip install torch==2.13.0")
@@ -162,17 +169,13 @@ def test_nesterov_matches_torch_sgd(lr, beta):
     np.testing.assert_allclose(ours, torch_iterates(lr, beta, 100, nesterov_=True), rtol=1e-12, atol=1e-13)
 
 
-def test_dampening_differs_from_torch_only_through_the_first_step():
+def test_torch_sgd_is_torch_and_differs_from_heavy_ball_only_by_its_first_step():
     lr, beta, tau = 0.1, 0.9, 0.5
     theirs = torch_iterates(lr, beta, 30, dampening=tau)
-    ours = run(heavy_ball, F.grad, X0, n_steps=30, lr=lr, beta=beta, dampening=tau).x
-    assert np.abs(ours[1] - theirs[1]).max() > 1e-3  # PyTorch's first step ignores dampening
-    # Reproduce PyTorch: first velocity is the raw gradient, then our rule.
-    v1 = F.grad(X0)
-    x1 = X0 - lr * v1
-    rest = [x1]
-    x, v = x1, v1
-    for _ in range(29):
-        x, v = heavy_ball(x, v, F.grad, lr=lr, beta=beta, dampening=tau)
-        rest.append(x)
-    np.testing.assert_allclose(np.array([X0, *rest]), theirs, rtol=1e-12, atol=1e-13)
+    ours = run(torch_sgd, F.grad, X0, n_steps=30, lr=lr, beta=beta, dampening=tau).x
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-13)
+    damped = run(heavy_ball, F.grad, X0, n_steps=30, lr=lr, beta=beta, dampening=tau).x
+    assert np.abs(damped[1] - theirs[1]).max() > 1e-3  # PyTorch's first step ignores dampening
+    # from then on PyTorch follows heavy_ball's rule, from its undamped first velocity
+    x2, _ = heavy_ball(theirs[1], F.grad(X0), F.grad, lr=lr, beta=beta, dampening=tau)
+    np.testing.assert_allclose(x2, theirs[2], rtol=1e-12)

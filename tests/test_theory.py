@@ -20,6 +20,7 @@ from mom_lib import (
     iteration_matrix,
     iterations_to_tolerance,
     lag,
+    measured_rate,
     nesterov,
     optimal_params,
     rate,
@@ -28,13 +29,11 @@ from mom_lib import (
 )
 
 
-def measured_rate(step, lam, lr, beta, n=200, window=20):
+def run_and_measure(step, lam, lr, beta, n=200, window=20):
     """Contraction per step: the envelope max|x| over a window, compared half a run apart."""
     f = Quadratic([lam])
     x = run(step, f.grad, [1.0], n_steps=n, lr=lr, beta=beta).x[:, 0]
-    k1, k2 = n // 2, n - window
-    a, b = np.abs(x[k1 : k1 + window]).max(), np.abs(x[k2 : k2 + window]).max()
-    return (b / a) ** (1 / (k2 - k1))
+    return float(measured_rate(np.abs(x), n // 2, n - 1, window=window))
 
 
 @settings(max_examples=40, deadline=None)
@@ -43,17 +42,17 @@ def test_rate_predicts_measured_contraction(lam, h, beta):
     lr = h / lam
     predicted = float(rate(lam, lr=lr, beta=beta))
     if predicted < 0.9 and predicted > 0.05:
-        assert measured_rate(heavy_ball, lam, lr, beta) == pytest.approx(predicted, rel=0.05, abs=0.01)
+        assert run_and_measure(heavy_ball, lam, lr, beta) == pytest.approx(predicted, rel=0.05, abs=0.01)
 
 
 @pytest.mark.parametrize(("lam", "lr", "beta"), [(1.0, 0.5, 0.5), (4.0, 0.1, 0.9), (0.2, 0.6, 0.0), (1.0, 1.5, 0.3)])
 def test_rate_matches_measurement_heavy_ball(lam, lr, beta):
-    assert measured_rate(heavy_ball, lam, lr, beta) == pytest.approx(float(rate(lam, lr=lr, beta=beta)), rel=0.02)
+    assert run_and_measure(heavy_ball, lam, lr, beta) == pytest.approx(float(rate(lam, lr=lr, beta=beta)), rel=0.02)
 
 
 @pytest.mark.parametrize(("lam", "lr", "beta"), [(1.0, 0.5, 0.5), (4.0, 0.1, 0.9), (1.0, 0.9, 0.3)])
 def test_rate_matches_measurement_nesterov(lam, lr, beta):
-    got = measured_rate(nesterov, lam, lr, beta)
+    got = run_and_measure(nesterov, lam, lr, beta)
     assert got == pytest.approx(float(rate(lam, lr=lr, beta=beta, method="nesterov")), rel=0.02)
 
 
@@ -176,3 +175,11 @@ def test_iterations_to_tolerance():
 def test_theory_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_measured_rate_is_exact_on_a_geometric_decay_and_vectorized():
+    t = np.arange(201)[:, None]
+    rho = np.array([0.5, 0.9, 0.99])
+    np.testing.assert_allclose(measured_rate(rho**t, 20, 200, window=10), rho, rtol=1e-12)
+    with pytest.raises(ValueError, match="start < stop - window"):
+        measured_rate(rho**t, 190, 200, window=25)
