@@ -51,11 +51,6 @@ class Result:
         """The last iterate, shape ``(*batch, d)``."""
         return self.x[-1]
 
-    @property
-    def batch_shape(self) -> tuple[int, ...]:
-        """The batch shape: everything between the step axis and the coordinate axis."""
-        return self.diverged.shape
-
 
 def _step_parameters(step: Callable[..., Any]) -> tuple[set[str], set[str], bool]:
     """The hyperparameters ``step`` takes: (required, optional, takes_t).
