@@ -292,3 +292,20 @@ def test_private_cases_are_loaded_and_hidden(tmp_path, monkeypatch):
     message = str(pytest.raises(ExerciseFailure, check, "ex-98-double", lambda x: x + 1).value)
     assert "case 2 of 2 (secret)" in message and "(hidden)" in message and "6" not in message
     assert "double, do not add one" in message
+
+
+def test_a_bound_method_input_is_not_reported_as_changed(capsys, monkeypatch):
+    # check() copies its inputs, and two copies of a bound method never compare equal
+    import mom_lib.exercises._core as core
+    from mom_lib import Quadratic
+
+    ex = Exercise(
+        "ex-97-descend",
+        "descend(x, grad_fn) -> x_next",
+        lambda x, grad_fn: x - 0.1 * grad_fn(x),
+        [Case("one step", {"x": np.array([1.0, 1.0]), "grad_fn": Quadratic([1.0, 4.0]).grad})],
+        [Mistake("uphill", lambda x, grad_fn: x + 0.1 * grad_fn(x), "step downhill")],
+    )
+    monkeypatch.setitem(core._REGISTRY, ex.id, ex)
+    check("ex-97-descend", lambda x, grad_fn: x - 0.1 * grad_fn(x))
+    assert capsys.readouterr().out == "ex-97-descend: passed (1 cases)\n"

@@ -240,7 +240,13 @@ def _with_timeout(thunk: Callable[[], Any], seconds: float | None) -> Any:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Exact equality of two inputs (nan equal to nan), for detecting in-place changes."""
+    """Exact equality of two inputs (nan equal to nan), for detecting in-place changes.
+
+    Functions (a gradient, say) are not data a student could change in place: two copies of a
+    bound method never compare equal, so they are not compared.
+    """
+    if callable(a) and callable(b):
+        return True
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):

@@ -43,11 +43,6 @@ _F = Quadratic([0.5, 3.0], angle=0.4, center=[1.0, -2.0])
 _X0 = np.array([3.0, 1.0])
 
 
-def _quadratic_grad(x: np.ndarray) -> np.ndarray:
-    """Gradient of the quadratic ``_F`` (a plain function: check() copies the inputs)."""
-    return _F.grad(x)
-
-
 def _cubic_grad(x: np.ndarray) -> np.ndarray:
     """Gradient of sum(x^4 / 4 + x^2 / 2): not linear, so where it is evaluated matters."""
     return x**3 + x
@@ -57,7 +52,7 @@ def _chain_quadratic(fn, inputs: dict[str, Any]) -> Any:
     """Call ``fn`` ``n_calls`` times on the quadratic ``_F``, feeding back x and v."""
     x, v, lr, beta = (inputs[k] for k in ("x", "v", "lr", "beta"))
     for _ in range(inputs["n_calls"]):
-        out = fn(x, v, _quadratic_grad, lr, beta)
+        out = fn(x, v, _F.grad, lr, beta)
         if not is_state_pair(out, x):
             return out
         x, v = out
@@ -106,7 +101,7 @@ register(
         cases=[
             Case(
                 "one step on a quadratic with a velocity",
-                {"x": vec(2.0, -1.0), "v": vec(0.5, 1.5), "grad_fn": _quadratic_grad, "lr": 0.1, "beta": 0.9},
+                {"x": vec(2.0, -1.0), "v": vec(0.5, 1.5), "grad_fn": _F.grad, "lr": 0.1, "beta": 0.9},
             ),
             Case(
                 "a step on a non-quadratic function, gradient x^3 + x",
