@@ -46,11 +46,12 @@ import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-from . import steps as _steps
+from . import methods as _methods
 from .objectives import Objective
 from .runner import run
 
@@ -65,22 +66,11 @@ __all__ = [
     "trajectory_figure",
 ]
 
-#: The step rules the ready-made figures accept by name.
-METHODS: dict[str, Callable[..., Any]] = {
-    "gd": _steps.gd,
-    "heavy_ball": _steps.heavy_ball,
-    "nesterov": _steps.nesterov,
-    "sutskever": _steps.sutskever,
-    "sutskever_nesterov": _steps.sutskever_nesterov,
-}
+#: The step rules the ready-made figures accept by name: every method of the registry
+#: (:data:`mom_lib.methods.METHODS`), which also gives their labels.
+METHODS: Mapping[str, Callable[..., Any]] = MappingProxyType({k: m.rule for k, m in _methods.METHODS.items()})
 
-_METHOD_LABELS = {
-    "gd": "gradient descent",
-    "heavy_ball": "heavy ball",
-    "nesterov": "Nesterov",
-    "sutskever": "Sutskever",
-    "sutskever_nesterov": "Sutskever-Nesterov",
-}
+_METHOD_LABELS: Mapping[str, str] = MappingProxyType({k: m.label for k, m in _methods.METHODS.items()})
 
 #: Colours of successive series (matplotlib's default cycle), shared by the page and the PNG.
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
@@ -506,19 +496,18 @@ def _grid(name: str, values: Any) -> np.ndarray:
 
 
 def _rule(method: str) -> Callable[..., Any]:
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose from {sorted(METHODS)}")
-    return METHODS[method]
+    return _methods.method(method).rule
 
 
 def _sweep(objective: Objective, x0: Any, method: str, lr: np.ndarray, beta: np.ndarray | None, n_steps: int):
     """One batched run over the grid: iterates of shape ``(n_steps + 1, len(lr)[, len(beta)], d)``."""
-    rule = _rule(method)
+    entry = _methods.method(method)
+    rule = entry.rule
     if beta is None:
-        if method != "gd":
+        if entry.momentum:
             raise ValueError(f"method {method!r} needs a beta grid")
         return run(rule, objective.grad, x0, n_steps=n_steps, lr=lr).x
-    if method == "gd":  # one run per lr, repeated along beta (gd has none)
+    if not entry.momentum:  # one run per lr, repeated along beta (e.g. gd has none)
         x = run(rule, objective.grad, x0, n_steps=n_steps, lr=lr).x
         return np.repeat(x[:, :, None, :], beta.size, axis=2)
     return run(rule, objective.grad, x0, n_steps=n_steps, lr=lr[:, None], beta=beta[None, :]).x
