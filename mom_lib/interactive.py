@@ -499,6 +499,10 @@ def _rule(method: str) -> Callable[..., Any]:
     return _methods.method(method).rule
 
 
+def _label(method: str) -> str:
+    return _methods.method(method).label
+
+
 def _sweep(objective: Objective, x0: Any, method: str, lr: np.ndarray, beta: np.ndarray | None, n_steps: int):
     """One batched run over the grid: iterates of shape ``(n_steps + 1, len(lr)[, len(beta)], d)``."""
     entry = _methods.method(method)
@@ -617,7 +621,7 @@ def steps_figure(
         gap = np.asarray(objective.value(xs), dtype=float) - fstar  # (T + 1, *grid)
         gap = np.where(np.isnan(gap), np.nan, np.maximum(gap, 0.0))
         y = gap if quantity == "gap" else xs[..., coordinate]
-        series.append(Series(_METHOD_LABELS[m], np.moveaxis(y, 0, -1)))
+        series.append(Series(_label(m), np.moveaxis(y, 0, -1)))
         gaps.append(gap[-1])
     if ylim is None:
         ys = np.concatenate([s.y.ravel() for s in series])
@@ -634,10 +638,10 @@ def steps_figure(
     yaxis = Axis(ylabel, ylim, "log" if quantity == "gap" else "linear")
     many = len(methods) > 1
     for m, g in zip(methods, gaps, strict=True):
-        readouts.append(Readout(f"f(x_T) - f*{f' ({_METHOD_LABELS[m]})' if many else ''}", g))
+        readouts.append(Readout(f"f(x_T) - f*{f' ({_label(m)})' if many else ''}", g))
     for label, (vals, fmt) in _extra_readouts(extra_readouts, methods, lr_g, beta_g).items():
         for m, v in zip(methods, vals, strict=True):
-            readouts.append(Readout(f"{label}{f' ({_METHOD_LABELS[m]})' if many else ''}", v, fmt=fmt))
+            readouts.append(Readout(f"{label}{f' ({_label(m)})' if many else ''}", v, fmt=fmt))
     default_title = "f(x_t) - f* over the steps" if quantity == "gap" else "x_t over the steps"
     return SliderFigure(
         controls=_controls(lr_g, beta_g, init_lr, init_beta),
@@ -728,17 +732,17 @@ def trajectory_figure(
     controls = _controls(lr_g, beta_g, init_lr, init_beta)
     if compare:
         series = [
-            Series(_METHOD_LABELS[m], np.moveaxis(p[..., 1], 0, -1), x=np.moveaxis(p[..., 0], 0, -1), markers=True)
+            Series(_label(m), np.moveaxis(p[..., 1], 0, -1), x=np.moveaxis(p[..., 0], 0, -1), markers=True)
             for m, p in zip(methods, paths, strict=True)
         ]
         many = len(methods) > 1
         readouts = [
-            Readout(f"f(x_T) - f*{f' ({_METHOD_LABELS[m]})' if many else ''}", g)
+            Readout(f"f(x_T) - f*{f' ({_label(m)})' if many else ''}", g)
             for m, g in zip(methods, finals, strict=True)
         ]
         for label, (vals, fmt) in extra.items():
             readouts += [
-                Readout(f"{label}{f' ({_METHOD_LABELS[m]})' if many else ''}", v, fmt=fmt)
+                Readout(f"{label}{f' ({_label(m)})' if many else ''}", v, fmt=fmt)
                 for m, v in zip(methods, vals, strict=True)
             ]
     else:
@@ -749,7 +753,7 @@ def trajectory_figure(
         if init_method is None:
             init_method = "heavy_ball" if "heavy_ball" in methods else methods[0]
         init_m = Control("m", "m", methods).index(init_method)
-        labels = [_METHOD_LABELS[m] for m in methods]
+        labels = [_label(m) for m in methods]
         controls.append(Control("method", "method", methods, kind="select", init=init_m, labels=labels))
         readouts = [Readout("f(x_T) - f*", np.stack(finals, axis=-1))]
         for label, (vals, fmt) in extra.items():
