@@ -737,8 +737,7 @@ def trajectory_figure(
         ]
         many = len(methods) > 1
         readouts = [
-            Readout(f"f(x_T) - f*{f' ({_label(m)})' if many else ''}", g)
-            for m, g in zip(methods, finals, strict=True)
+            Readout(f"f(x_T) - f*{f' ({_label(m)})' if many else ''}", g) for m, g in zip(methods, finals, strict=True)
         ]
         for label, (vals, fmt) in extra.items():
             readouts += [

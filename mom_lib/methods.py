@@ -71,8 +71,9 @@ class Method:
         form_of: the method this rule writes in its convention (``"heavy_ball"`` for
             ``sutskever``); its own name for a method in the book's (PyTorch) convention.
         linear: ``linear(h, beta) -> (trace, det)`` with :math:`h = \eta\lambda`: the
-            iteration matrix on one eigen-direction of a quadratic; ``None`` when the rule has
-            no linear theory.
+            iteration matrix on one eigen-direction of a quadratic (arrays in, arrays out;
+            :mod:`mom_lib.theory` broadcasts the two against each other); ``None`` when the
+            rule has no linear theory.
         stability: ``stability(beta) -> h``, the largest :math:`\eta\lambda` for which the
             linear recurrence converges, in closed form; ``None`` without a linear theory.
     """
@@ -108,7 +109,7 @@ def _gd_linear(h: Any, beta: Any) -> tuple[Any, Any]:
 
 def _heavy_ball_linear(h: Any, beta: Any) -> tuple[Any, Any]:
     """Polyak's recurrence x_{t+1} = (1 + beta - h) x_t - beta x_{t-1}."""
-    return 1 + beta - h, beta + 0 * h
+    return 1 + beta - h, beta
 
 
 def _nesterov_linear(h: Any, beta: Any) -> tuple[Any, Any]:
@@ -118,7 +119,7 @@ def _nesterov_linear(h: Any, beta: Any) -> tuple[Any, Any]:
 
 def _ema_linear(h: Any, beta: Any) -> tuple[Any, Any]:
     """Heavy ball with eta = alpha (1 - beta): x_{t+1} = (1 + beta - (1 - beta) h) x_t - beta x_{t-1}."""
-    return 1 + beta - (1 - beta) * h, beta + 0 * h
+    return 1 + beta - (1 - beta) * h, beta
 
 
 def _gd_stability(beta: Any) -> Any:
@@ -137,9 +138,6 @@ def _ema_stability(beta: Any) -> Any:
     return (2 + 2 * beta) / (1 - beta)
 
 
-_HEAVY_BALL = {"linear": _heavy_ball_linear, "stability": _heavy_ball_stability}
-_NESTEROV = {"linear": _nesterov_linear, "stability": _nesterov_stability}
-
 _ENTRIES = (
     Method(
         "gd",
@@ -150,20 +148,46 @@ _ENTRIES = (
         linear=_gd_linear,
         stability=_gd_stability,
     ),
-    Method("heavy_ball", steps.heavy_ball, "heavy ball", **_HEAVY_BALL),
-    # PyTorch's SGD: heavy ball but for the first step under dampening (0 by default)
-    Method("torch_sgd", steps.torch_sgd, "PyTorch SGD", **_HEAVY_BALL),
-    Method("nesterov", steps.nesterov, "Nesterov", **_NESTEROV),
-    Method("sutskever", steps.sutskever, "Sutskever", convention="sutskever", form_of="heavy_ball", **_HEAVY_BALL),
+    Method(
+        "heavy_ball",
+        steps.heavy_ball,
+        "heavy ball",
+        linear=_heavy_ball_linear,
+        stability=_heavy_ball_stability,
+    ),
+    Method(  # heavy ball but for its first step under dampening (0 by default, where they agree)
+        "torch_sgd",
+        steps.torch_sgd,
+        "PyTorch SGD",
+        linear=_heavy_ball_linear,
+        stability=_heavy_ball_stability,
+    ),
+    Method(
+        "nesterov",
+        steps.nesterov,
+        "Nesterov",
+        linear=_nesterov_linear,
+        stability=_nesterov_stability,
+    ),
+    Method(
+        "sutskever",
+        steps.sutskever,
+        "Sutskever",
+        convention="sutskever",
+        form_of="heavy_ball",
+        linear=_heavy_ball_linear,
+        stability=_heavy_ball_stability,
+    ),
     Method(
         "sutskever_nesterov",
         steps.sutskever_nesterov,
         "Sutskever-Nesterov",
         convention="sutskever",
         form_of="nesterov",
-        **_NESTEROV,
+        linear=_nesterov_linear,
+        stability=_nesterov_stability,
     ),
-    Method(
+    Method(  # alpha = lr: heavy ball with eta = alpha (1 - beta)
         "ema",
         steps.ema,
         "EMA momentum",
