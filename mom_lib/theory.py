@@ -10,6 +10,8 @@ two-term recurrence :math:`x_{t+1} = (1 + \beta - \eta\lambda) x_t - \beta x_{t-
     \qquad M = \begin{pmatrix} 1 + \beta - \eta\lambda & -\beta \\ 1 & 0 \end{pmatrix},
 
 and the error shrinks like :math:`\rho(M)^t`, the spectral radius of :math:`M` (its *rate*).
+Other methods (``method="nesterov"``, ``"gd"``, ...) have their own trace and determinant of
+:math:`M`, read from their entry in :mod:`mom_lib.methods`.
 Every function here is vectorized: array arguments broadcast against each other.
 """
 
