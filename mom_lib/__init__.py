@@ -1,6 +1,7 @@
 """mom_lib: the numerical core of the Momentum book.
 
-Pure step rules (:mod:`mom_lib.steps`), one batched driver (:func:`run`), objectives with
+Pure step rules (:mod:`mom_lib.steps`) and their registry (:mod:`mom_lib.methods`: label,
+convention and linear theory of each), one batched driver (:func:`run`), objectives with
 known minimizers (:mod:`mom_lib.objectives`), the linear theory (:mod:`mom_lib.theory`),
 convention conversions (:mod:`mom_lib.conventions`) and shared plots (:mod:`mom_lib.plotting`).
 

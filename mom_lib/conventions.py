@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from . import methods as _methods
 from ._validation import check_hyperparameter
-from .steps import StepRule, ema, heavy_ball, sutskever
+from .steps import StepRule
 
 __all__ = ["CONVENTIONS", "translate", "state_scale", "lookahead_point", "step_rule_for"]
 
@@ -99,6 +100,42 @@ def lookahead_point(x: Any, u: Any, *, beta: Any) -> np.ndarray:
     return np.asarray(x, dtype=float) + (beta[..., None] if beta.ndim else beta) * np.asarray(u, dtype=float)
 
 
-def step_rule_for(convention: str) -> StepRule:
-    """The step rule that implements ``convention`` (``ema`` without bias correction)."""
-    return {"pytorch": heavy_ball, "sutskever": sutskever, "ema": ema}[_name(convention)]
+def step_rule_for(convention: str, *, method: str = "heavy_ball") -> StepRule:
+    """The step rule that implements ``method`` in ``convention`` (``ema`` without bias correction).
+
+    The rule is read from the registry (:mod:`mom_lib.methods`): the entry written in
+    ``convention`` that is a form of the same method as ``method``. A method without momentum
+    (``"gd"``) is the same rule in every convention.
+
+    Args:
+        convention: a name from :data:`CONVENTIONS`.
+        method: a name in :data:`mom_lib.methods.METHODS`; heavy ball by default. Any of its
+            forms names it: ``"sutskever"`` and ``"heavy_ball"`` both mean heavy ball.
+
+    Returns:
+        the step rule.
+
+    Raises:
+        ValueError: for an unknown convention or method, or a method with no registered
+            form in ``convention`` (the message lists the conventions it has).
+
+    Examples:
+        >>> from mom_lib import step_rule_for
+        >>> [step_rule_for(c).__name__ for c in ("pytorch", "keras", "ema")]
+        ['heavy_ball', 'sutskever', 'ema']
+        >>> step_rule_for("sutskever", method="nesterov").__name__
+        'sutskever_nesterov'
+    """
+    name = _name(convention)
+    m = _methods.method(method)
+    if m.convention is None:
+        return m.rule
+    forms = [e for e in _methods.METHODS.values() if e.form_of == m.form_of and e.convention is not None]
+    for e in forms:
+        if e.convention == name:
+            return e.rule
+    have = tuple(e.convention for e in forms)
+    raise ValueError(
+        f"method {method!r} has no form in convention {convention!r}; it is registered in {have} "
+        "(add an entry to mom_lib.methods)"
+    )

@@ -46,11 +46,12 @@ import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-from . import steps as _steps
+from . import methods as _methods
 from .objectives import Objective
 from .runner import run
 
@@ -65,22 +66,11 @@ __all__ = [
     "trajectory_figure",
 ]
 
-#: The step rules the ready-made figures accept by name.
-METHODS: dict[str, Callable[..., Any]] = {
-    "gd": _steps.gd,
-    "heavy_ball": _steps.heavy_ball,
-    "nesterov": _steps.nesterov,
-    "sutskever": _steps.sutskever,
-    "sutskever_nesterov": _steps.sutskever_nesterov,
-}
+#: The step rules the ready-made figures accept by name: every method of the registry
+#: (:data:`mom_lib.methods.METHODS`), which also gives their labels.
+METHODS: Mapping[str, Callable[..., Any]] = MappingProxyType({k: m.rule for k, m in _methods.METHODS.items()})
 
-_METHOD_LABELS = {
-    "gd": "gradient descent",
-    "heavy_ball": "heavy ball",
-    "nesterov": "Nesterov",
-    "sutskever": "Sutskever",
-    "sutskever_nesterov": "Sutskever-Nesterov",
-}
+_METHOD_LABELS: Mapping[str, str] = MappingProxyType({k: m.label for k, m in _methods.METHODS.items()})
 
 #: Colours of successive series (matplotlib's default cycle), shared by the page and the PNG.
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
@@ -506,19 +496,22 @@ def _grid(name: str, values: Any) -> np.ndarray:
 
 
 def _rule(method: str) -> Callable[..., Any]:
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose from {sorted(METHODS)}")
-    return METHODS[method]
+    return _methods.method(method).rule
+
+
+def _label(method: str) -> str:
+    return _methods.method(method).label
 
 
 def _sweep(objective: Objective, x0: Any, method: str, lr: np.ndarray, beta: np.ndarray | None, n_steps: int):
     """One batched run over the grid: iterates of shape ``(n_steps + 1, len(lr)[, len(beta)], d)``."""
-    rule = _rule(method)
+    entry = _methods.method(method)
+    rule = entry.rule
     if beta is None:
-        if method != "gd":
+        if entry.momentum:
             raise ValueError(f"method {method!r} needs a beta grid")
         return run(rule, objective.grad, x0, n_steps=n_steps, lr=lr).x
-    if method == "gd":  # one run per lr, repeated along beta (gd has none)
+    if not entry.momentum:  # one run per lr, repeated along beta (e.g. gd has none)
         x = run(rule, objective.grad, x0, n_steps=n_steps, lr=lr).x
         return np.repeat(x[:, :, None, :], beta.size, axis=2)
     return run(rule, objective.grad, x0, n_steps=n_steps, lr=lr[:, None], beta=beta[None, :]).x
@@ -628,7 +621,7 @@ def steps_figure(
         gap = np.asarray(objective.value(xs), dtype=float) - fstar  # (T + 1, *grid)
         gap = np.where(np.isnan(gap), np.nan, np.maximum(gap, 0.0))
         y = gap if quantity == "gap" else xs[..., coordinate]
-        series.append(Series(_METHOD_LABELS[m], np.moveaxis(y, 0, -1)))
+        series.append(Series(_label(m), np.moveaxis(y, 0, -1)))
         gaps.append(gap[-1])
     if ylim is None:
         ys = np.concatenate([s.y.ravel() for s in series])
@@ -645,10 +638,10 @@ def steps_figure(
     yaxis = Axis(ylabel, ylim, "log" if quantity == "gap" else "linear")
     many = len(methods) > 1
     for m, g in zip(methods, gaps, strict=True):
-        readouts.append(Readout(f"f(x_T) - f*{f' ({_METHOD_LABELS[m]})' if many else ''}", g))
+        readouts.append(Readout(f"f(x_T) - f*{f' ({_label(m)})' if many else ''}", g))
     for label, (vals, fmt) in _extra_readouts(extra_readouts, methods, lr_g, beta_g).items():
         for m, v in zip(methods, vals, strict=True):
-            readouts.append(Readout(f"{label}{f' ({_METHOD_LABELS[m]})' if many else ''}", v, fmt=fmt))
+            readouts.append(Readout(f"{label}{f' ({_label(m)})' if many else ''}", v, fmt=fmt))
     default_title = "f(x_t) - f* over the steps" if quantity == "gap" else "x_t over the steps"
     return SliderFigure(
         controls=_controls(lr_g, beta_g, init_lr, init_beta),
@@ -739,17 +732,16 @@ def trajectory_figure(
     controls = _controls(lr_g, beta_g, init_lr, init_beta)
     if compare:
         series = [
-            Series(_METHOD_LABELS[m], np.moveaxis(p[..., 1], 0, -1), x=np.moveaxis(p[..., 0], 0, -1), markers=True)
+            Series(_label(m), np.moveaxis(p[..., 1], 0, -1), x=np.moveaxis(p[..., 0], 0, -1), markers=True)
             for m, p in zip(methods, paths, strict=True)
         ]
         many = len(methods) > 1
         readouts = [
-            Readout(f"f(x_T) - f*{f' ({_METHOD_LABELS[m]})' if many else ''}", g)
-            for m, g in zip(methods, finals, strict=True)
+            Readout(f"f(x_T) - f*{f' ({_label(m)})' if many else ''}", g) for m, g in zip(methods, finals, strict=True)
         ]
         for label, (vals, fmt) in extra.items():
             readouts += [
-                Readout(f"{label}{f' ({_METHOD_LABELS[m]})' if many else ''}", v, fmt=fmt)
+                Readout(f"{label}{f' ({_label(m)})' if many else ''}", v, fmt=fmt)
                 for m, v in zip(methods, vals, strict=True)
             ]
     else:
@@ -760,7 +752,7 @@ def trajectory_figure(
         if init_method is None:
             init_method = "heavy_ball" if "heavy_ball" in methods else methods[0]
         init_m = Control("m", "m", methods).index(init_method)
-        labels = [_METHOD_LABELS[m] for m in methods]
+        labels = [_label(m) for m in methods]
         controls.append(Control("method", "method", methods, kind="select", init=init_m, labels=labels))
         readouts = [Readout("f(x_T) - f*", np.stack(finals, axis=-1))]
         for label, (vals, fmt) in extra.items():

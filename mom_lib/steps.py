@@ -22,6 +22,9 @@ The other conventions in common use (Sutskever et al. / Keras, the exponential m
 average with :math:`1-\beta`, Polyak's two-term recurrence, Nesterov's look-ahead form)
 are here as rules too, and :mod:`mom_lib.conventions` converts their hyperparameters
 exactly.
+
+Every rule has one entry in :mod:`mom_lib.methods` (its label, convention and linear theory),
+which the theory, the figures and the conventions read by the rule's name.
 """
 
 from __future__ import annotations

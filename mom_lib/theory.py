@@ -10,6 +10,8 @@ two-term recurrence :math:`x_{t+1} = (1 + \beta - \eta\lambda) x_t - \beta x_{t-
     \qquad M = \begin{pmatrix} 1 + \beta - \eta\lambda & -\beta \\ 1 & 0 \end{pmatrix},
 
 and the error shrinks like :math:`\rho(M)^t`, the spectral radius of :math:`M` (its *rate*).
+Other methods (``method="nesterov"``, ``"gd"``, ...) have their own trace and determinant of
+:math:`M`, read from their entry in :mod:`mom_lib.methods`.
 Every function here is vectorized: array arguments broadcast against each other.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from . import methods as _methods
 from ._validation import check_hyperparameter, check_nonnegative, check_positive
 
 __all__ = [
@@ -39,13 +42,16 @@ __all__ = [
     "measured_rate",
 ]
 
-_METHODS = ("heavy_ball", "nesterov")
 
-
-def _method(method: str) -> str:
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
-    return method
+def _linear(name: str, beta: np.ndarray) -> _methods.Method:
+    """The registry entry of ``name``, refused unless it has a linear theory that takes ``beta``."""
+    m = _methods.method(name)
+    if m.linear is None:
+        with_theory = tuple(k for k, e in _methods.METHODS.items() if e.linear is not None)
+        raise ValueError(f"method {name!r} has no linear theory; methods with one: {with_theory}")
+    if not m.momentum and np.any(beta != 0):
+        raise ValueError(f"method {name!r} has no momentum: beta must be 0, got {beta}")
+    return m
 
 
 def _coefficients(lam: Any, lr: Any, beta: Any, method: str) -> tuple[np.ndarray, np.ndarray]:
@@ -54,16 +60,24 @@ def _coefficients(lam: Any, lr: Any, beta: Any, method: str) -> tuple[np.ndarray
     lr = check_hyperparameter("lr", lr)
     beta = check_hyperparameter("beta", beta)
     h = lr * lam
-    if _method(method) == "heavy_ball":
-        return 1 + beta - h, beta + 0 * h
-    return (1 + beta) * (1 - h), beta * (1 - h)
+    tr, det = _linear(method, beta).linear(h, beta)
+    shape = np.broadcast_shapes(np.shape(h), np.shape(beta))
+    return np.broadcast_to(tr, shape), np.broadcast_to(det, shape)
 
 
-def iteration_matrix(lam: Any, *, lr: Any, beta: Any, method: str = "heavy_ball") -> np.ndarray:
+def iteration_matrix(lam: Any, *, lr: Any, beta: Any = 0.0, method: str = "heavy_ball") -> np.ndarray:
     r"""The 2x2 matrix :math:`M` that maps :math:`(x_t, x_{t-1})` to :math:`(x_{t+1}, x_t)` along one eigenvalue.
 
     Heavy ball: :math:`M = \begin{pmatrix} 1+\beta-\eta\lambda & -\beta \\ 1 & 0\end{pmatrix}`.
     Nesterov: :math:`M = \begin{pmatrix} (1+\beta)(1-\eta\lambda) & -\beta(1-\eta\lambda) \\ 1 & 0\end{pmatrix}`.
+    Every method's trace and determinant come from its registry entry (:mod:`mom_lib.methods`);
+    for ``method="gd"``, :math:`M = \begin{pmatrix} 1-\eta\lambda & 0 \\ 1 & 0\end{pmatrix}`.
+
+    Args:
+        lam: eigenvalue(s) :math:`\lambda \ge 0`.
+        lr: :math:`\eta \ge 0`.
+        beta: :math:`\beta \in [0, 1)`; must be 0 for a method without momentum (``"gd"``).
+        method: a name in :data:`mom_lib.methods.METHODS` with a linear theory.
 
     Returns:
         array of shape ``(*broadcast, 2, 2)``.
@@ -81,7 +95,7 @@ def iteration_matrix(lam: Any, *, lr: Any, beta: Any, method: str = "heavy_ball"
     return m
 
 
-def characteristic_roots(lam: Any, *, lr: Any, beta: Any, method: str = "heavy_ball") -> np.ndarray:
+def characteristic_roots(lam: Any, *, lr: Any, beta: Any = 0.0, method: str = "heavy_ball") -> np.ndarray:
     r"""The two eigenvalues of :func:`iteration_matrix`, complex, shape ``(*broadcast, 2)``.
 
     They solve :math:`z^2 - (1+\beta-\eta\lambda) z + \beta = 0` (heavy ball). When they are
@@ -99,15 +113,18 @@ def rate(lam: Any, *, lr: Any, beta: Any = 0.0, method: str = "heavy_ball") -> n
 
         \rho(\lambda; \eta, \beta) = \max\{|z| : z^2 - (1 + \beta - \eta\lambda) z + \beta = 0\}
 
-    With ``beta = 0`` this is gradient descent's :math:`|1 - \eta\lambda|`. A rate >= 1 means
-    the iteration does not converge along that eigenvalue. For a problem with several
-    eigenvalues, the rate is the maximum over them: ``rate(lams, ...).max(axis=...)``.
+    With ``beta = 0`` (or ``method="gd"``) this is gradient descent's :math:`|1 - \eta\lambda|`,
+    exactly. A rate >= 1 means the iteration does not converge along that eigenvalue. For a
+    problem with several eigenvalues, the rate is the maximum over them:
+    ``rate(lams, ...).max(axis=...)``. Other methods replace the trace :math:`1 + \beta - \eta\lambda`
+    and the determinant :math:`\beta` by those of their registry entry (:mod:`mom_lib.methods`).
 
     Args:
         lam: eigenvalue(s) :math:`\lambda \ge 0`.
         lr: :math:`\eta \ge 0`.
-        beta: :math:`\beta \in [0, 1)`.
-        method: ``"heavy_ball"`` or ``"nesterov"``.
+        beta: :math:`\beta \in [0, 1)`; 0 for a method without momentum.
+        method: a name in :data:`mom_lib.methods.METHODS` with a linear theory:
+            ``"heavy_ball"`` (default), ``"nesterov"``, ``"gd"``, ...
 
     Returns:
         array of the broadcast shape of ``lam``, ``lr`` and ``beta``.
@@ -116,6 +133,8 @@ def rate(lam: Any, *, lr: Any, beta: Any = 0.0, method: str = "heavy_ball") -> n
         >>> from mom_lib import rate
         >>> print(f"{rate(1.0, lr=0.5):.2f}  {rate(1.0, lr=0.5, beta=0.5):.4f}")
         0.50  0.7071
+        >>> print(f"{rate(1.0, lr=1.5, method='gd'):.2f}  {rate(1.0, lr=0.5, beta=0.5, method='nesterov'):.4f}")
+        0.50  0.5000
     """
     return np.abs(characteristic_roots(lam, lr=lr, beta=beta, method=method)).max(axis=-1)
 
@@ -169,17 +188,23 @@ def stability_limit(beta: Any, *, method: str = "heavy_ball") -> np.ndarray:
     r"""The largest :math:`\eta\lambda` for which the iteration converges.
 
     Heavy ball converges iff :math:`0 < \eta\lambda < 2 + 2\beta`; Nesterov iff
-    :math:`0 < \eta\lambda < (2 + 2\beta)/(1 + 2\beta)`.
+    :math:`0 < \eta\lambda < (2 + 2\beta)/(1 + 2\beta)`; gradient descent iff
+    :math:`0 < \eta\lambda < 2`. Each method's closed form is its registry entry's
+    ``stability`` (:mod:`mom_lib.methods`).
+
+    Args:
+        beta: :math:`\beta \in [0, 1)` (0 for a method without momentum).
+        method: a name in :data:`mom_lib.methods.METHODS` with a linear theory.
 
     Examples:
         >>> from mom_lib import stability_limit
         >>> print(stability_limit(0.0), stability_limit(0.5), stability_limit(0.5, method="nesterov"))
         2.0 3.0 1.5
+        >>> print(stability_limit(0.0, method="gd"))
+        2.0
     """
     beta = check_hyperparameter("beta", beta)
-    if _method(method) == "heavy_ball":
-        return 2 + 2 * beta
-    return (2 + 2 * beta) / (1 + 2 * beta)
+    return _linear(method, beta).stability(beta)
 
 
 def critical_beta(lam: Any, *, lr: Any) -> np.ndarray:

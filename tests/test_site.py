@@ -236,10 +236,11 @@ def test_interactive_figures(site, browser):
 
 def check_showcase_against_mom_lib(settings: list[list[dict]]) -> None:
     """The showcase readouts are what mom_lib computes for the setting shown on the page."""
-    from mom_lib import Quadratic, gd, heavy_ball, nesterov, rate, run
+    from mom_lib import Quadratic, gd, heavy_ball, rate, run
+    from mom_lib.methods import METHODS
 
     f = Quadratic([1.0, 10.0])
-    rules = {"gradient descent": gd, "heavy ball": heavy_ball, "Nesterov": nesterov}
+    rules = {m.label: m.rule for m in METHODS.values()}  # the page shows the registry's labels
     for s in settings[0]:  # loss over the steps: gd and heavy ball, 60 steps from (1, 1)
         lr, beta = float(s["lr"]), float(s["beta"])
         for name, rule in (("gradient descent", gd), ("heavy ball", heavy_ball)):
