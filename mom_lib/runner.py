@@ -151,6 +151,14 @@ def run(
     **Divergence.** A run whose iterate becomes non-finite or exceeds
     :data:`DIVERGENCE_THRESHOLD` in any coordinate is marked in ``diverged`` and its iterates
     from then on are ``nan``; the rest of the batch goes on and no ``RuntimeWarning`` is emitted.
+    Internally a diverged run is restarted from ``x = v = 0`` (so ``grad_fn`` may be called
+    there); what it computes afterwards never reaches the result.
+
+    **Speed.** The batch is stored coordinate-major, as ``(d, *batch)`` in memory, and the rule
+    receives the ``(*batch, d)`` view of it: the shapes are those stated below, but NumPy's
+    elementwise loops run along the batch rather than along the ``d`` coordinates, and a
+    rule built from elementwise operations returns its arrays in the same layout. Results
+    are the same as those of the plain loop over steps, bit for bit.
 
     Args:
         step: a step rule such as :func:`mom_lib.heavy_ball`, or your own function with the
