@@ -83,17 +83,17 @@ _MMAP_MAX = 32 * 1024 * 1024
 
 
 def _settle_allocator(nbytes: int) -> None:
-    """Let the step's temporaries of ``nbytes`` each be recycled, not mapped anew every time.
+    """Let the step's temporaries of ``nbytes`` each be recycled, not fetched anew from the system.
 
     Every step a rule makes a few fresh arrays of the batch's size and drops the old ones.
-    glibc's ``malloc`` maps blocks of 128 KiB and more directly from the operating system,
-    and only raises that threshold after a *larger* mapped block is freed (mallopt(3),
-    M_MMAP_THRESHOLD). A batch of 10,000 points in 2-D is 160 kB: each temporary would
-    then be mapped, zero-filled page by page, and unmapped again, which costs more than the
-    arithmetic on it. Allocating and freeing one untouched block of eight times that size
-    raises the threshold (and the heap's trim threshold, twice the size) above what a step
-    needs, for the rest of the process. Elsewhere it is a harmless allocation; values are
-    not affected.
+    glibc's ``malloc`` serves blocks of 128 KiB and more with ``mmap`` and raises that
+    threshold (and the heap's trim threshold, twice it) only when a mapped block larger
+    than it is freed (mallopt(3), M_MMAP_THRESHOLD). Temporaries of about that size are
+    then returned to the operating system and faulted back in, page by page, over and over:
+    for 10,000 runs in 2-D (160 kB arrays) thousands of page faults per 1,000 steps, a
+    large share of the time. Allocating and freeing one untouched block of eight times
+    ``nbytes`` raises both thresholds above what a step needs, for the rest of the process.
+    With another allocator it is just a short-lived allocation; values are not affected.
     """
     if _MMAP_DEFAULT // 2 <= nbytes and 8 * nbytes <= _MMAP_MAX:
         np.empty(8 * nbytes, dtype=np.uint8)
