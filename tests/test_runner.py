@@ -8,7 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mom_lib import DIVERGENCE_THRESHOLD, Quadratic, Rosenbrock, ema, gd, heavy_ball, nesterov, run, torch_sgd
+from mom_lib import (
+    DIVERGENCE_THRESHOLD,
+    Quadratic,
+    Rosenbrock,
+    ema,
+    gd,
+    heavy_ball,
+    nesterov,
+    run,
+    sutskever,
+    torch_sgd,
+)
 
 F = Quadratic([0.2, 4.0])
 X0 = np.array([1.0, 1.0])
@@ -241,17 +252,31 @@ def test_run_equals_the_straightforward_loop_bit_for_bit(rule, f, x0, hyperparam
     assert res.x.flags.c_contiguous and res.v.flags.c_contiguous
 
 
-def test_rule_outputs_keep_the_batch_major_memory_layout():
-    """The iterate handed to the rule is a view of a (d, *batch) array, and heavy ball's
+@pytest.mark.parametrize(
+    ("rule", "hyperparameters"),
+    [
+        (gd, {}),
+        (heavy_ball, {"beta": GRID_BETAS}),
+        (nesterov, {"beta": GRID_BETAS}),
+        (sutskever, {"beta": GRID_BETAS}),
+        (torch_sgd, {"beta": GRID_BETAS}),
+        (ema, {"beta": GRID_BETAS, "bias_correction": True}),
+    ],
+    ids=lambda a: getattr(a, "__name__", ""),
+)
+def test_rule_outputs_keep_the_batch_major_memory_layout(rule, hyperparameters):
+    """The iterate handed to the rule is a view of a (d, *batch) array, and the rules'
     elementwise results come back in that layout, so no step has to reorder memory."""
     seen = []
+    takes_t = "t" in inspect.signature(rule).parameters
 
-    def spy(x, v, grad_fn, *, lr, beta):
-        out = heavy_ball(x, v, grad_fn, lr=lr, beta=beta)
+    def spy(x, v, grad_fn, *, lr, t, beta=None, bias_correction=None):
+        hp = {"lr": lr, "beta": beta, "bias_correction": bias_correction, "t": t if takes_t else None}
+        out = rule(x, v, grad_fn, **{k: h for k, h in hp.items() if h is not None})
         seen.append([np.moveaxis(a, -1, 0).flags.c_contiguous for a in (x, v, *out)])
         return out
 
-    run(spy, F.grad, X0, n_steps=3, lr=np.linspace(0.1, 0.3, 4)[:, None], beta=GRID_BETAS)
+    run(spy, F.grad, X0, n_steps=3, lr=np.linspace(0.1, 0.3, 4)[:, None], **hyperparameters)
     assert seen == [[True] * 4] * 3
 
 
