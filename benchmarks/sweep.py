@@ -23,8 +23,10 @@ imports, torch's first-call setup, caches), then the sides are timed in turn, ``
 rounds, the order of the sides rotating every round, so that load from elsewhere on the
 machine falls on all sides alike. The table gives the median over the rounds (and the
 fastest and slowest round) and the ratio of each side's median to mom_lib's; a ratio above
-1 means slower than mom_lib. The peak of the allocations traced by ``tracemalloc`` during
-one mom_lib call is measured after the timing rounds.
+1 means slower than mom_lib. The process CPU time of each call is given too: on a shared
+machine it is less disturbed by other programs than the wall clock. The peak of the
+allocations traced by ``tracemalloc`` during one mom_lib call is measured after the timing
+rounds.
 
 Usage: python benchmarks/sweep.py [--repeats 7] [--sample-torch 20] [--sample-python 100]
 """
@@ -175,13 +177,15 @@ def main() -> None:
         agreement.append("bit for bit" if bitwise else f"max rel. diff {_max_rel(theirs[keep], mine[keep]):.1e}")
 
     times: dict[str, list[float]] = {name: [] for name, _, _ in sides}
+    cpu: dict[str, list[float]] = {name: [] for name, _, _ in sides}
     for r in range(args.repeats):
         order = sides[r % len(sides) :] + sides[: r % len(sides)]
         for name, fn, p in order:
-            start = time.perf_counter()
+            scale = 1.0 if p is None else n_grid / len(p)
+            start, start_cpu = time.perf_counter(), time.process_time()
             fn()
-            elapsed = time.perf_counter() - start
-            times[name].append(elapsed if p is None else elapsed / len(p) * n_grid)
+            times[name].append((time.perf_counter() - start) * scale)
+            cpu[name].append((time.process_time() - start_cpu) * scale)
 
     tracemalloc.start()
     mom_lib_sweep()
@@ -189,18 +193,26 @@ def main() -> None:
     tracemalloc.stop()
 
     base = float(np.median(times[sides[0][0]]))
+    base_cpu = float(np.median(cpu[sides[0][0]]))
     n_ok = int(ok.sum())
     print(f"heavy ball, grid {N_LR} x {N_BETA} (lr, beta), {N_STEPS} steps, Quadratic([1, 10]) from (1, 1)")
     print(f"{n_ok} of {n_grid} runs converge, {n_grid - n_ok} diverge (|x| > {DIVERGENCE_THRESHOLD:.0e})")
     print(f"median of {args.repeats} interleaved rounds after a warm-up; sampled rows extrapolated to {n_grid} configs")
     print()
-    header = f"{'side':<50} {'median s':>10} {'fastest':>9} {'slowest':>9} {'/ mom_lib':>10}  final iterates vs mom_lib"
+    header = (
+        f"{'side':<49} {'median s':>9} {'fastest':>9} {'slowest':>9} {'/ mom_lib':>9}"
+        f" {'CPU s':>9} {'/ mom_lib':>9}  final iterates vs mom_lib"
+    )
     print(header)
     print("-" * len(header))
     for (name, _, _), same in zip(sides, agreement, strict=True):
         t = np.array(times[name])
-        med = float(np.median(t))
-        print(f"{name:<50} {med:>10.3f} {t.min():>9.3f} {t.max():>9.3f} {med / base:>10.2f}  {same}")
+        med, med_cpu = float(np.median(t)), float(np.median(cpu[name]))
+        print(
+            f"{name:<49} {med:>9.3f} {t.min():>9.3f} {t.max():>9.3f} {med / base:>9.2f}"
+            f" {med_cpu:>9.3f} {med_cpu / base_cpu:>9.2f}  {same}"
+        )
+    print("(median s, fastest, slowest: wall clock; CPU s: median process CPU time; '/ mom_lib': ratio of medians)")
     print()
     print(f"mom_lib peak traced memory during one call: {peak / 2**20:.2f} MiB")
     for note in notes:
