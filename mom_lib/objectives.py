@@ -121,18 +121,41 @@ class Quadratic(Objective):
                 raise ValueError(f"angle is for 2-D quadratics only; this one has d = {self.d}")
             c, s = np.cos(angle), np.sin(angle)
             rotation = np.array([[c, -s], [s, c]])
-        if rotation is None:
-            rotation = np.eye(self.d)
-        q = as_float_array("rotation", rotation)
-        if q.shape != (self.d, self.d) or not np.allclose(q @ q.T, np.eye(self.d), atol=1e-10):
-            raise ValueError(f"rotation must be an orthogonal matrix of shape ({self.d}, {self.d})")
-        self.rotation = q
-        self.matrix = q @ np.diag(lam) @ q.T
+        # Without a rotation A is diagonal: no d x d matrix is built or checked (``matrix`` and
+        # ``rotation`` are made on first access), and value/grad work coordinatewise.
+        self._diagonal = rotation is None
+        self._rotation: np.ndarray | None = None
+        self._matrix: np.ndarray | None = None
+        if not self._diagonal:
+            q = as_float_array("rotation", rotation)
+            if q.shape != (self.d, self.d) or not np.allclose(q @ q.T, np.eye(self.d), atol=1e-10):
+                raise ValueError(f"rotation must be an orthogonal matrix of shape ({self.d}, {self.d})")
+            self._rotation = q
+            self._matrix = q @ np.diag(lam) @ q.T
         self.center = np.zeros(self.d) if center is None else check_point("center", center)
         if self.center.shape != (self.d,):
             raise ValueError(f"center must have shape ({self.d},), got {self.center.shape}")
         self.minimizers = self.center[None, :]
-        self._shift = self.matrix @ self.center if np.any(self.center) else None
+        if not np.any(self.center):
+            self._shift = None
+        elif self._diagonal:
+            self._shift = lam * self.center
+        else:
+            self._shift = self._matrix @ self.center
+
+    @property
+    def rotation(self) -> np.ndarray:
+        """The orthogonal :math:`Q`, shape ``(d, d)`` (the identity when none was given)."""
+        if self._rotation is None:
+            self._rotation = np.eye(self.d)
+        return self._rotation
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The Hessian :math:`A = Q \\mathrm{diag}(\\lambda) Q^\\top`, shape ``(d, d)``, built on first access."""
+        if self._matrix is None:
+            self._matrix = np.diag(self.eigenvalues)
+        return self._matrix
 
     @property
     def mu(self) -> float:
@@ -151,10 +174,15 @@ class Quadratic(Objective):
 
     def value(self, x: Any) -> np.ndarray:
         y = self._point(x) - self.center
+        if self._diagonal:
+            return 0.5 * np.einsum("...i,i,...i->...", y, self.eigenvalues, y)
         return 0.5 * np.einsum("...i,ij,...j->...", y, self.matrix, y)
 
     def grad(self, x: Any) -> np.ndarray:
-        g = self._point(x) @ self.matrix.T
+        x = self._point(x)
+        # Diagonal A: the coordinatewise product equals x @ A.T exactly for finite x (each
+        # entry is one product plus exact zeros) and keeps the memory layout of x.
+        g = x * self.eigenvalues if self._diagonal else x @ self.matrix.T
         return g - self._shift if self._shift is not None else g
 
 

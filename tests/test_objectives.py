@@ -137,3 +137,34 @@ def test_curvature_sign_at_critical_points():
     g = MultiWell2D()
     eig = np.linalg.eigvalsh(g.hessian(g.saddles))
     assert np.all(eig[:, 0] < 0) and np.all(eig[:, 1] > 0)
+
+
+def test_quadratic_without_rotation_builds_no_dense_matrix():
+    import tracemalloc
+
+    d = 100_000  # a dense d x d matrix would need 80 GB
+    lam = np.linspace(1.0, 10.0, d)
+    tracemalloc.start()
+    f = Quadratic(lam, center=np.ones(d))
+    x = np.full((3, d), 2.0)
+    g, val = f.grad(x), f.value(x)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50 * 8 * d
+    np.testing.assert_array_equal(g, x * lam - lam)
+    np.testing.assert_allclose(val, 0.5 * lam.sum(), rtol=1e-12)
+
+
+def test_quadratic_diagonal_path_equals_the_matrix_path():
+    rng = np.random.default_rng(3)
+    for d in (1, 2, 5):
+        lam = rng.uniform(0.0, 10.0, d)
+        center = rng.standard_normal(d)
+        fast, dense = Quadratic(lam, center=center), Quadratic(lam, rotation=np.eye(d), center=center)
+        np.testing.assert_array_equal(fast.matrix, dense.matrix)
+        np.testing.assert_array_equal(fast.rotation, np.eye(d))
+        x = rng.standard_normal((4, 3, d)) * 10.0 ** rng.integers(-150, 150, (4, 3, 1))
+        np.testing.assert_array_equal(fast.grad(x), dense.grad(x))  # one product plus exact zeros
+        np.testing.assert_allclose(fast.value(x), dense.value(x), rtol=1e-14)
+        assert fast.matrix.shape == (d, d)  # building it on request does not switch the computation
+        np.testing.assert_array_equal(fast.grad(x), dense.grad(x))

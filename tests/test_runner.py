@@ -1,5 +1,6 @@
 """The driver: shapes, batching, schedules, divergence, memory, and bad input."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -7,10 +8,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mom_lib import DIVERGENCE_THRESHOLD, Quadratic, ema, gd, heavy_ball, nesterov, run
+from mom_lib import (
+    DIVERGENCE_THRESHOLD,
+    Quadratic,
+    Rosenbrock,
+    ema,
+    gd,
+    heavy_ball,
+    nesterov,
+    run,
+    sutskever,
+    torch_sgd,
+)
 
 F = Quadratic([0.2, 4.0])
 X0 = np.array([1.0, 1.0])
+GRID_BETAS = np.linspace(0.0, 0.99, 7)
 
 
 def test_shapes_keep_all_and_last():
@@ -163,3 +176,117 @@ def test_bad_x0_is_named(x0, message):
 def test_wrong_dimension_is_named():
     with pytest.raises(ValueError, match=r"x must have shape \(\.\.\., 2\)"):
         run(gd, F.grad, [1.0, 2.0, 3.0], n_steps=5, lr=0.1)
+
+
+def _reference_run(step, grad_fn, x0, n_steps, keep, **hyperparameters):
+    """The straightforward loop ``run`` must reproduce bit for bit.
+
+    Arrays of shape ``(*batch, d)`` in C order, hyperparameters with a trailing axis, the
+    rule called on every step, diverged runs left to do whatever their non-finite state
+    does, and ``nan`` written over each run's iterates from its first bad one on.
+    """
+    takes_t = "t" in inspect.signature(step).parameters
+    rule = getattr(step, "unchecked", step)
+    x0 = np.asarray(x0, dtype=float)
+    first = {k: (h(0) if callable(h) else h) for k, h in hyperparameters.items()}
+    batch = np.broadcast_shapes(x0.shape[:-1], *(np.shape(h) for h in first.values()))
+    x = np.broadcast_to(x0, (*batch, x0.shape[-1])).copy()
+    v = np.zeros_like(x)
+    xs = [x]
+    diverged_at = np.full(batch, -1)
+    with np.errstate(all="ignore"):
+        for t in range(n_steps):
+            hp = {k: (h(t) if callable(h) else h) for k, h in hyperparameters.items()}
+            hp = {k: np.asarray(h)[..., None] if np.ndim(h) else h for k, h in hp.items()}
+            if takes_t:
+                hp["t"] = t
+            x, v = rule(x, v, grad_fn, **hp)
+            bad = ~np.all(np.abs(x) <= DIVERGENCE_THRESHOLD, axis=-1) & (diverged_at < 0)
+            diverged_at[bad] = t + 1
+            xs.append(x)
+    xs = np.stack(xs)
+    diverged = diverged_at >= 0
+    steps = np.arange(n_steps + 1).reshape(-1, *([1] * len(batch)))
+    xs[(steps >= diverged_at) & diverged] = np.nan
+    v = np.where(diverged[..., None], np.nan, v)
+    return (xs if keep == "all" else xs[-1:]), v, diverged, diverged_at
+
+
+def _schedule(t):
+    return np.linspace(0.02, 1.5, 9)[:, None] / (1 + 0.001 * t)
+
+
+@pytest.mark.parametrize("keep", ["all", "last"])
+@pytest.mark.parametrize(
+    ("rule", "f", "x0", "hyperparameters"),
+    [
+        (heavy_ball, Quadratic([1.0, 10.0]), X0, {"lr": np.linspace(0.01, 0.39, 9)[:, None], "beta": GRID_BETAS}),
+        (heavy_ball, Quadratic([0.2, 4.0], angle=0.3, center=[1.0, -1.0]), X0, {"lr": _schedule, "beta": 0.9}),
+        (gd, Quadratic([1.0, 3.0, 10.0], center=[1.0, 2.0, 3.0]), np.ones(3), {"lr": np.linspace(0.05, 0.3, 9)}),
+        (nesterov, Rosenbrock(), np.array([[-1.0, 1.0], [0.0, 0.5]]), {"lr": 4e-3 * GRID_BETAS[:, None], "beta": 0.8}),
+        (torch_sgd, Quadratic([1.0, 10.0]), X0, {"lr": 0.5, "beta": GRID_BETAS, "dampening": 0.5}),
+        (
+            ema,
+            Quadratic([0.2, 4.0]),
+            X0,
+            {"lr": np.array([0.5, 1.0, 3.0])[:, None], "beta": GRID_BETAS, "bias_correction": True},
+        ),
+    ],
+    ids=[
+        "heavy_ball-grid",
+        "heavy_ball-schedule-rotated",
+        "gd-3d-center",
+        "nesterov-rosenbrock",
+        "torch_sgd-t",
+        "ema-t",
+    ],
+)
+def test_run_equals_the_straightforward_loop_bit_for_bit(rule, f, x0, hyperparameters, keep):
+    res = run(rule, f.grad, x0, n_steps=400, keep=keep, **hyperparameters)
+    xs, v, diverged, diverged_at = _reference_run(rule, f.grad, x0, 400, keep, **hyperparameters)
+    assert diverged.any() and not diverged.all(), "each case should hold diverging and converging runs"
+    np.testing.assert_array_equal(res.diverged, diverged)
+    np.testing.assert_array_equal(res.diverged_at, diverged_at)
+    np.testing.assert_array_equal(res.x, xs)  # nan where the reference has nan, else equal values
+    np.testing.assert_array_equal(res.v, v)
+    assert res.x.flags.c_contiguous and res.v.flags.c_contiguous
+
+
+@pytest.mark.parametrize(
+    ("rule", "hyperparameters"),
+    [
+        (gd, {}),
+        (heavy_ball, {"beta": GRID_BETAS}),
+        (nesterov, {"beta": GRID_BETAS}),
+        (sutskever, {"beta": GRID_BETAS}),
+        (torch_sgd, {"beta": GRID_BETAS}),
+        (ema, {"beta": GRID_BETAS, "bias_correction": True}),
+    ],
+    ids=lambda a: getattr(a, "__name__", ""),
+)
+def test_rule_outputs_keep_the_batch_major_memory_layout(rule, hyperparameters):
+    """The iterate handed to the rule is a view of a (d, *batch) array, and the rules'
+    elementwise results come back in that layout, so no step has to reorder memory."""
+    seen = []
+    takes_t = "t" in inspect.signature(rule).parameters
+
+    def spy(x, v, grad_fn, *, lr, t, beta=None, bias_correction=None):
+        hp = {"lr": lr, "beta": beta, "bias_correction": bias_correction, "t": t if takes_t else None}
+        out = rule(x, v, grad_fn, **{k: h for k, h in hp.items() if h is not None})
+        seen.append([np.moveaxis(a, -1, 0).flags.c_contiguous for a in (x, v, *out)])
+        return out
+
+    run(spy, F.grad, X0, n_steps=3, lr=np.linspace(0.1, 0.3, 4)[:, None], **hyperparameters)
+    assert seen == [[True] * 4] * 3
+
+
+def test_a_rule_returning_c_order_arrays_gives_the_same_result():
+    def c_order(x, v, grad_fn, *, lr, beta):
+        return tuple(np.ascontiguousarray(a) for a in heavy_ball(x, v, grad_fn, lr=lr, beta=beta))
+
+    kw = {"n_steps": 200, "lr": np.linspace(0.01, 0.39, 9)[:, None], "beta": GRID_BETAS}
+    f = Quadratic([1.0, 10.0])
+    a, b = run(c_order, f.grad, X0, **kw), run(heavy_ball, f.grad, X0, **kw)
+    assert a.diverged.any()
+    for k in ("x", "v", "diverged", "diverged_at"):
+        np.testing.assert_array_equal(getattr(a, k), getattr(b, k))
