@@ -97,11 +97,15 @@ def _ls_nudged(self, *args, **kwargs):
 _obj.LeastSquares.__init__ = _ls_nudged
 
 _q_init = _obj.Quadratic.__init__
+
+
 def _q_nudged(self, *args, **kwargs):
     _q_init(self, *args, **kwargs)
-    m = self.matrix
-    if _np.count_nonzero(m - _np.diag(_np.diag(m))):
-        self.matrix = m.view(_Nudged)
+    m = self._matrix  # None for a diagonal quadratic, whose gradient is elementwise and exact
+    if m is not None and _np.count_nonzero(m - _np.diag(_np.diag(m))):
+        self._matrix = m.view(_Nudged)
+
+
 _obj.Quadratic.__init__ = _q_nudged
 
 _np.linalg.norm = _wrap(_np.linalg.norm)
