@@ -68,16 +68,32 @@ def child_env(kernel: str) -> dict[str, str]:
 
 
 NATIVE = kernel_of({k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")})
+KERNELS = [k for k in other_kernels() if k.lower() != NATIVE.lower()]
 
 
-@pytest.mark.parametrize("kernel", [k for k in other_kernels() if k.lower() != NATIVE.lower()] or ["none"])
-def test_notebooks_match_their_stored_outputs_under_kernel(kernel: str) -> None:
-    if kernel == "none":
-        pytest.skip(f"no OpenBLAS kernel other than the native {NATIVE} to try on {platform.machine()}")
-    env = child_env(kernel)
-    running = kernel_of(env)
-    assert running.lower() == REPORTED_AS.get(kernel, kernel).lower(), f"asked for {kernel}, OpenBLAS runs {running}"
+@pytest.fixture(scope="module")
+def children(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subprocess.Popen, Path]]:
+    """One nbval run per kernel, all started at once (each child is mostly one busy core)."""
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", "--nbval"]
     cmd += ["--nbval-current-env", *map(str, NOTEBOOKS)]
-    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
-    assert out.returncode == 0, f"under OPENBLAS_CORETYPE={kernel}:\n{out.stdout[-6000:]}\n{out.stderr[-2000:]}"
+    started = {}
+    for kernel in KERNELS:
+        log = tmp_path_factory.mktemp(kernel) / "nbval.log"
+        with log.open("w") as out:
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env(kernel), stdout=out, stderr=subprocess.STDOUT)
+        started[kernel] = (proc, log)
+    yield started
+    for proc, _ in started.values():
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.mark.parametrize("kernel", KERNELS or ["none"])
+def test_notebooks_match_their_stored_outputs_under_kernel(kernel: str, children) -> None:
+    if kernel == "none":
+        pytest.skip(f"no OpenBLAS kernel other than the native {NATIVE} to try on {platform.machine()}")
+    running = kernel_of(child_env(kernel))
+    assert running.lower() == REPORTED_AS.get(kernel, kernel).lower(), f"asked for {kernel}, OpenBLAS runs {running}"
+    proc, log = children[kernel]
+    code = proc.wait(timeout=1800)
+    assert code == 0, f"under OPENBLAS_CORETYPE={kernel}:\n{log.read_text()[-8000:]}"
