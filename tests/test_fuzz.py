@@ -244,7 +244,7 @@ def _run_cases() -> list[Case]:
         Case("run/schedule lr -> None", ("lr",), lambda: run_with(lr=lambda t: None)),
         Case("run/schedule lr -> complex", ("lr",), lambda: run_with(lr=lambda t: 0.1 + 0j)),
         Case("run/schedule lr -> negative", ("lr",), lambda: run_with(lr=lambda t: -0.1)),
-        Case("run/schedule lr -> wrong shape", ("lr",), lambda: run_with(lr=lambda t: np.full(3, 0.1))),
+        Case("run/schedule lr -> another shape later", ("lr",), lambda: run_with(lr=lambda t: 0.1 if t == 0 else np.full(3, 0.1))),
         # what grad_fn returns
         Case("run/grad_fn -> shape (1,)", ("grad_fn",), lambda: run_with(grad_fn=grad_returning(lambda x: x[..., :1]))),
         Case(
