@@ -169,8 +169,12 @@ def check_nonnegative(name: str, value: Any) -> np.ndarray:
 _F64 = np.dtype(np.float64)
 
 
-def _bad_array(label: str, what: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
-    """The slow path of :func:`check_returned`: convert a real array of the right shape, else raise."""
+def _bad_array(label: str, what: str, value: Any, shape: tuple[int, ...], batch_broadcast: bool = False) -> np.ndarray:
+    """The slow path of :func:`check_returned`: convert a real array of the right shape, else raise.
+
+    With ``batch_broadcast`` an array whose last axis matches and whose shape broadcasts into
+    ``shape`` (the same gradient for several batch elements) is accepted as it is.
+    """
     want = f"an array of real numbers of shape {shape}"
     if value is None:
         raise TypeError(f"{label} must return {what} as {want}, got None (is a `return` missing?)")
@@ -179,6 +183,8 @@ def _bad_array(label: str, what: str, value: Any, shape: tuple[int, ...]) -> np.
         raise TypeError(f"{label} must return {what} as {want}, got {_kind_of(value, None)}{hint}")
     if value.dtype.kind not in "iuf":
         raise TypeError(f"{label} must return {what} as {want}, got {_kind_of(value, value)} of dtype {value.dtype}")
+    if batch_broadcast and value.shape[-1:] == shape[-1:] and _broadcasts_into(value.shape, shape):
+        return value
     if value.shape != shape:
         raise ValueError(
             f"{label} must return {what} as {want}, got shape {value.shape} "
@@ -197,8 +203,19 @@ def check_returned(label: str, what: str, value: Any, shape: tuple[int, ...]) ->
     return _bad_array(label, what, value, shape)
 
 
-def checked_grad(grad_fn: Any, label: str = "grad_fn") -> Any:
-    """``grad_fn`` wrapped so that every gradient it returns must have the shape of its input."""
+def _broadcasts_into(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    try:
+        return np.broadcast_shapes(a, b) == b
+    except ValueError:
+        return False
+
+
+def checked_grad(grad_fn: Any, label: str = "grad_fn", *, batch_broadcast: bool = False) -> Any:
+    """``grad_fn`` wrapped so that every gradient it returns must have the shape of its input.
+
+    With ``batch_broadcast`` a gradient may also leave out or shrink to 1 batch axes (not the
+    coordinate axis), so that one gradient serves several batch elements.
+    """
     if not callable(grad_fn):
         raise TypeError(f"{label} must be a callable mapping x to the gradient at x, got {_kind_of(grad_fn, None)}")
 
@@ -206,6 +223,6 @@ def checked_grad(grad_fn: Any, label: str = "grad_fn") -> Any:
         g = grad_fn(x)
         if type(g) is np.ndarray and g.shape == x.shape and g.dtype.kind == "f":
             return g
-        return _bad_array(label, "the gradient at x", g, np.shape(x))
+        return _bad_array(label, "the gradient at x", g, np.shape(x), batch_broadcast)
 
     return grad

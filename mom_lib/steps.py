@@ -47,7 +47,8 @@ def _step_rule(rule: Callable[..., tuple[np.ndarray, np.ndarray]]) -> StepRule:
     :func:`mom_lib.run` checks them once and then calls ``rule.unchecked`` on every step. A direct
     call also checks ``x`` and ``v`` (real arrays of one shape), the switches (parameters whose
     default is a bool, such as ``bias_correction``), the step index ``t`` and every gradient
-    ``grad_fn`` returns (an array of the shape of ``x``).
+    ``grad_fn`` returns (an array of the shape of ``x``, or one that broadcasts into it along
+    the batch axes, with every coordinate there: the same gradient for several rows of ``x``).
     """
     flags = {n for n, p in inspect.signature(rule).parameters.items() if isinstance(p.default, bool)}
 
@@ -65,7 +66,7 @@ def _step_rule(rule: Callable[..., tuple[np.ndarray, np.ndarray]]) -> StepRule:
                 check_flag(k, val)
             else:
                 check_hyperparameter(k, val)
-        return rule(x, v, checked_grad(grad_fn), **hyperparameters)
+        return rule(x, v, checked_grad(grad_fn, batch_broadcast=True), **hyperparameters)
 
     checked.unchecked = rule  # type: ignore[attr-defined]
     return checked
