@@ -180,6 +180,8 @@ class Rosenbrock(Objective):
     def __init__(self, a: float = 1.0, b: float = 100.0) -> None:
         self.a, self.b = check_real("a", a), check_real("b", b, low=0.0, low_closed=False)
         self.d = 2
+        if abs(self.a) > 1e150:
+            raise ValueError(f"a must be at most 1e150 in size (the minimizer is (a, a^2)), got {self.a!r}")
         self.minimizers = np.array([[self.a, self.a**2]])
 
     def value(self, x: Any) -> np.ndarray:
@@ -243,9 +245,15 @@ class MultiWell1D(Objective):
         self.d = 1
         self.maxima = maxs[:, None]
         self.minimizers = mins[:, None]
-        self._dpoly = scale * Polynomial.fromroots(np.concatenate([mins, maxs]))
-        poly = self._dpoly.integ()
-        self._poly = poly - float(np.min(poly(mins)))
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._dpoly = scale * Polynomial.fromroots(np.concatenate([mins, maxs]))
+            poly = self._dpoly.integ()
+            lowest = float(np.min(poly(mins)))
+        if not (np.all(np.isfinite(poly.coef)) and np.isfinite(lowest)):
+            raise ValueError(
+                "minima, maxima and scale must be moderate: the landscape's values at its minima exceed the float range"
+            )
+        self._poly = poly - lowest
 
     def value(self, x: Any) -> np.ndarray:
         return self._poly(self._point(x)[..., 0])
@@ -392,7 +400,11 @@ class LeastSquares(Objective):
                 raise ValueError(f"{name} must be finite, got an array containing nan or inf")
         self.A, self.b = A, b
         self.n, self.d = A.shape
-        self.eigenvalues = np.linalg.eigvalsh(A.T @ A / self.n)
+        with np.errstate(over="ignore", invalid="ignore"):
+            gram = A.T @ A / self.n
+        if not np.all(np.isfinite(gram)):
+            raise ValueError("A must have entries below about 1e154: A^T A / n exceeds the float range")
+        self.eigenvalues = np.linalg.eigvalsh(gram)
         self.minimizers = np.linalg.lstsq(A, b, rcond=None)[0][None, :]
 
     @property

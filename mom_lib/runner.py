@@ -132,11 +132,15 @@ def run(
         step: a step rule such as :func:`mom_lib.heavy_ball`, or your own function with the
             same signature ``step(x, v, grad_fn, *, hyperparameters) -> (x, v)``. If it takes a
             keyword ``t``, it receives the step index.
-        grad_fn: gradient, mapping ``(*batch, d)`` to ``(*batch, d)``.
+        grad_fn: gradient, mapping ``(*batch, d)`` to ``(*batch, d)``: every gradient it returns
+            must be a real NumPy array of exactly that shape (checked at every evaluation, so a
+            gradient of the wrong shape is never broadcast silently).
         x0: start point(s), shape ``(d,)`` or ``(*batch, d)``; must be finite.
-        n_steps: :math:`T \ge 0`.
-        keep: ``"all"`` stores every iterate; ``"last"`` stores only the final one, so memory
-            does not grow with ``n_steps``.
+        n_steps: :math:`0 \le T \le` :data:`MAX_STEPS` (10⁷), and at most :data:`MAX_UPDATES`
+            (10¹⁰) coordinate updates in all (:math:`T` x batch size x :math:`d`), so that a typo
+            such as ``n_steps=10**12`` is refused at once instead of running for days.
+        keep: ``"all"`` stores every iterate, up to :data:`MAX_HISTORY_BYTES` (1 GiB);
+            ``"last"`` stores only the final one, so memory does not grow with ``n_steps``.
         **hyperparameters: keyword arguments for ``step``: scalars, arrays that broadcast
             into the batch shape, or callables of the step index.
 

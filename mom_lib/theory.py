@@ -373,4 +373,9 @@ def measured_rate(dist: Any, start: int, stop: int, *, window: int = 25) -> np.n
         )
     first = d[start : start + window].max(axis=0)
     last = d[stop - window + 1 : stop + 1].max(axis=0)
+    if np.any(first == 0):
+        raise ValueError(
+            "dist must not vanish over the whole first window [start, start + window): "
+            "a run already at its minimizer has no rate"
+        )
     return (last / first) ** (1 / (stop - window + 1 - start))
