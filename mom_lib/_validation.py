@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+_F64 = np.dtype(np.float64)
+
 # name -> (low, high, low_closed, high_closed, description)
 _RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "lr": (0.0, math.inf, True, False),
@@ -59,6 +61,8 @@ def as_float_array(name: str, value: Any) -> np.ndarray:
             objects (they are refused, not coerced: ``True`` is not ``1.0``, ``'0.1'`` is not ``0.1``).
         ValueError: naming ``name``, for a ragged nesting of lists.
     """
+    if type(value) is np.ndarray and value.dtype is _F64:  # the common case, at every gradient evaluation
+        return value
     what = "a real number or an array of real numbers"
     if value is None or isinstance(value, (str, bytes, bool, np.bool_, complex, np.complexfloating)):
         raise TypeError(f"{name} must be {what}, got {_kind_of(value, None)}")
@@ -164,9 +168,6 @@ def check_nonnegative(name: str, value: Any) -> np.ndarray:
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ValueError(f"{name} must be finite and >= 0, got {_describe(value)}")
     return arr
-
-
-_F64 = np.dtype(np.float64)
 
 
 def _bad_array(label: str, what: str, value: Any, shape: tuple[int, ...], batch_broadcast: bool = False) -> np.ndarray:

@@ -243,6 +243,7 @@ def run(
         history[0] = x
     diverged = np.zeros(batch, dtype=bool)
     diverged_at = np.full(batch, -1, dtype=np.int64)
+    label = f"step {name}"
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for t in range(n_steps):
@@ -259,9 +260,11 @@ def run(
                 hp["t"] = t
             out = rule(x, v, grad, **hp)
             if not isinstance(out, (tuple, list)) or len(out) != 2:
-                raise TypeError(f"step {name} must return a pair (x, v), got {_kind_of(out, None)}")
-            x_new = check_returned(f"step {name}", "the new iterate x", out[0], x.shape)
-            v_new = check_returned(f"step {name}", "the new state v", out[1], x.shape)
+                raise TypeError(f"{label} must return a pair (x, v), got {_kind_of(out, None)}")
+            x_new, v_new = out
+            del out  # hold no extra reference to the step's arrays
+            x_new = check_returned(label, "the new iterate x", x_new, x.shape)
+            v_new = check_returned(label, "the new state v", v_new, x.shape)
             # nan, inf and |x| beyond the threshold all fail "<="; diverged runs then carry nan.
             # One flat test first: a reduction along the short coordinate axis is slow in NumPy.
             ok = np.abs(x_new) <= DIVERGENCE_THRESHOLD
