@@ -135,7 +135,7 @@ def check_hyperparameters(hyperparameters: dict[str, Any]) -> None:
 
 def check_n_steps(n_steps: Any, high: int | None = None) -> int:
     """``n_steps`` must be a whole number >= 0 (and <= ``high``)."""
-    note = "" if high is None else " (a larger run would take hours; split it into several calls)"
+    note = "" if high is None else " (mom_lib.runner.MAX_STEPS; raise it there if so long a run is meant)"
     return check_count("n_steps", n_steps, low=0, high=high, note=note)
 
 

@@ -31,7 +31,7 @@ __all__ = ["Result", "run", "DIVERGENCE_THRESHOLD", "MAX_STEPS", "MAX_UPDATES", 
 #: or becomes non-finite.
 DIVERGENCE_THRESHOLD = 1e8
 
-#: The largest ``n_steps`` :func:`run` accepts (at a few microseconds per step, about a minute).
+#: The largest ``n_steps`` :func:`run` accepts (at 5-20 microseconds per step, a few minutes).
 MAX_STEPS = 10_000_000
 #: The largest total work :func:`run` accepts: ``n_steps`` x batch size x ``d`` coordinate updates
 #: (a few minutes on one core).
