@@ -115,7 +115,9 @@ def check_hyperparameter(name: str, value: Any, *, where: str = "") -> np.ndarra
     label = name + where
     arr = as_float_array(label, value)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{label} must be finite, got {_describe(value)} containing nan or inf")
+        allowed = f" and lie in {_interval(name)}" if name in _RANGES else ""
+        got = _describe(value) + (" containing nan or inf" if arr.ndim else "")
+        raise ValueError(f"{label} must be finite{allowed}, got {got}")
     if name in _RANGES:
         lo, hi, lo_closed, hi_closed = _RANGES[name]
         below = arr < lo if lo_closed else arr <= lo
@@ -150,7 +152,8 @@ def check_point(name: str, value: Any) -> np.ndarray:
     if arr.shape[-1] == 0:
         raise ValueError(f"{name} must have at least one coordinate, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {_describe(value)} containing nan or inf")
+        got = _describe(value) + (" containing nan or inf" if arr.ndim else "")
+        raise ValueError(f"{name} must be finite, got {got}")
     return arr
 
 
