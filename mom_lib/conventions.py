@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import methods as _methods
-from ._validation import check_hyperparameter
+from ._validation import as_float_array, check_hyperparameter
 from .steps import StepRule
 
 __all__ = ["CONVENTIONS", "translate", "state_scale", "lookahead_point", "step_rule_for"]
@@ -33,9 +33,9 @@ __all__ = ["CONVENTIONS", "translate", "state_scale", "lookahead_point", "step_r
 CONVENTIONS = ("pytorch", "sutskever", "keras", "polyak", "ema")
 
 
-def _name(convention: str) -> str:
-    if convention not in CONVENTIONS:
-        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+def _name(convention: str, label: str = "convention") -> str:
+    if not isinstance(convention, str) or convention not in CONVENTIONS:
+        raise ValueError(f"{label} must be one of {CONVENTIONS}, got {convention!r}")
     return "sutskever" if convention in ("keras", "polyak") else convention
 
 
@@ -69,8 +69,14 @@ def translate(*, lr: Any, beta: Any, source: str, target: str) -> dict[str, np.n
     """
     lr = check_hyperparameter("lr", lr)
     beta = check_hyperparameter("beta", beta)
+    _name(source, "source")
+    _name(target, "target")
     eta = _to_pytorch(source, lr, beta)
-    return {"lr": _from_pytorch(target, eta, beta), "beta": beta}
+    with np.errstate(over="ignore"):
+        out = _from_pytorch(target, eta, beta)
+    if not np.all(np.isfinite(out)):
+        raise ValueError("lr must be smaller: lr / (1 - beta) exceeds the float range")
+    return {"lr": out, "beta": beta}
 
 
 def state_scale(convention: str, *, lr: Any, beta: Any) -> np.ndarray:
@@ -97,7 +103,12 @@ def lookahead_point(x: Any, u: Any, *, beta: Any) -> np.ndarray:
     :math:`(\eta, \beta)`.
     """
     beta = check_hyperparameter("beta", beta)
-    return np.asarray(x, dtype=float) + (beta[..., None] if beta.ndim else beta) * np.asarray(u, dtype=float)
+    x, u = as_float_array("x", x), as_float_array("u", u)
+    if x.ndim == 0 or x.shape[-1] == 0:
+        raise ValueError(f"x must have a last axis holding at least one coordinate (shape (..., d)), got {x.shape}")
+    if u.shape != x.shape:
+        raise ValueError(f"u must have the shape of x, {x.shape}, got shape {u.shape}")
+    return x + (beta[..., None] if beta.ndim else beta) * u
 
 
 def step_rule_for(convention: str, *, method: str = "heavy_ball") -> StepRule:

@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from . import methods as _methods
+from ._validation import as_float_array, check_point
 from .objectives import Objective
 from .runner import run
 
@@ -487,7 +488,7 @@ class SliderFigure:
 
 
 def _grid(name: str, values: Any) -> np.ndarray:
-    a = np.atleast_1d(np.asarray(values, dtype=float))
+    a = np.atleast_1d(as_float_array(name, values))
     if a.ndim != 1 or a.size == 0 or not np.all(np.isfinite(a)):
         raise ValueError(f"{name} must be a non-empty 1-D array of finite values, got {values!r}")
     if a.size > 1 and not np.all(np.diff(a) > 0):
@@ -501,6 +502,23 @@ def _rule(method: str) -> Callable[..., Any]:
 
 def _label(method: str) -> str:
     return _methods.method(method).label
+
+
+def _method_names(methods: Any) -> tuple[str, ...]:
+    if isinstance(methods, str) or not isinstance(methods, Sequence):
+        raise ValueError(f"methods must be a sequence of method names from {sorted(METHODS)}, got {methods!r}")
+    if not methods:
+        raise ValueError("methods must name at least one method")
+    for m in methods:
+        _rule(m)
+    return tuple(methods)
+
+
+def _start(objective: Objective, x0: Any) -> np.ndarray:
+    x0 = check_point("x0", x0)
+    if x0.shape[-1] != objective.d:
+        raise ValueError(f"x0 must have shape (..., {objective.d}) for this {objective.d}-D objective, got {x0.shape}")
+    return x0
 
 
 def _sweep(objective: Objective, x0: Any, method: str, lr: np.ndarray, beta: np.ndarray | None, n_steps: int):
@@ -607,12 +625,8 @@ def steps_figure(
         raise ValueError(f"quantity must be 'gap' or 'x', got {quantity!r}")
     lr_g = _grid("lr", lr)
     beta_g = None if beta is None else _grid("beta", beta)
-    methods = tuple(methods)
-    if not methods:
-        raise ValueError("methods must name at least one method")
-    for m in methods:
-        _rule(m)
-    x0 = np.asarray(x0, dtype=float)
+    methods = _method_names(methods)
+    x0 = _start(objective, x0)
     fstar = objective.minimum
     series, readouts = [], []
     gaps = []
@@ -719,11 +733,8 @@ def trajectory_figure(
     if objective.d != 2:
         raise ValueError(f"trajectory_figure needs a 2-D objective, got d = {objective.d}")
     lr_g, beta_g = _grid("lr", lr), _grid("beta", beta)
-    methods = tuple(methods)
-    if not methods:
-        raise ValueError("methods must name at least one method")
-    for m in methods:
-        _rule(m)
+    methods = _method_names(methods)
+    x0 = _start(objective, x0)
     xaxis, yaxis = Axis("x₁", xlim), Axis("x₂", ylim)
     fstar = objective.minimum
     paths = [_sweep(objective, x0, m, lr_g, beta_g, n_steps) for m in methods]  # each (T+1, n_lr, n_beta, 2)

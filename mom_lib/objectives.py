@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.polynomial import Polynomial
 
-from ._validation import as_float_array, check_nonnegative, check_point
+from ._validation import _kind_of, as_float_array, check_count, check_nonnegative, check_point, check_real
 
 __all__ = [
     "Objective",
@@ -27,6 +27,9 @@ __all__ = [
     "noisy_grad",
     "minibatch_grad",
 ]
+
+#: The largest ``batch_size`` :func:`minibatch_grad` accepts (each call draws that many indices per point).
+MAX_BATCH_SIZE = 10_000_000
 
 
 class Objective:
@@ -70,6 +73,7 @@ class Objective:
         Returns:
             int array of shape ``batch``.
         """
+        tol = check_real("tol", tol, low=0.0)
         x = self._point(x)
         dist = np.linalg.norm(x[..., None, :] - self.minimizers, axis=-1)
         with np.errstate(invalid="ignore"):
@@ -115,10 +119,11 @@ class Quadratic(Objective):
         self.d = lam.size
         self.eigenvalues = lam
         if rotation is not None and angle is not None:
-            raise ValueError("give rotation or angle, not both")
+            raise ValueError("rotation and angle must not both be given: give one of them")
         if angle is not None:
             if self.d != 2:
-                raise ValueError(f"angle is for 2-D quadratics only; this one has d = {self.d}")
+                raise ValueError(f"angle is for 2-D quadratics only: d must be 2, this one has d = {self.d}")
+            angle = check_real("angle", angle)
             c, s = np.cos(angle), np.sin(angle)
             rotation = np.array([[c, -s], [s, c]])
         # Without a rotation A is diagonal: no d x d matrix is built or checked (``matrix`` and
@@ -201,10 +206,10 @@ class Rosenbrock(Objective):
     """
 
     def __init__(self, a: float = 1.0, b: float = 100.0) -> None:
-        self.a, self.b = float(a), float(b)
-        if not (np.isfinite(self.a) and np.isfinite(self.b) and self.b > 0):
-            raise ValueError(f"a must be finite and b finite and > 0, got a={a!r}, b={b!r}")
+        self.a, self.b = check_real("a", a), check_real("b", b, low=0.0, low_closed=False)
         self.d = 2
+        if abs(self.a) > 1e150:
+            raise ValueError(f"a must be at most 1e150 in size (the minimizer is (a, a^2)), got {self.a!r}")
         self.minimizers = np.array([[self.a, self.a**2]])
 
     def value(self, x: Any) -> np.ndarray:
@@ -255,18 +260,28 @@ class MultiWell1D(Objective):
     ) -> None:
         mins = np.sort(as_float_array("minima", minima).ravel())
         maxs = np.sort(as_float_array("maxima", maxima).ravel())
-        if mins.size < 1 or maxs.size != mins.size - 1:
+        for name, arr in (("minima", mins), ("maxima", maxs)):
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"{name} must be finite, got {arr}")
+        if mins.size < 1:
+            raise ValueError("minima must hold at least one location (and maxima one fewer)")
+        if maxs.size != mins.size - 1:
             raise ValueError("maxima must have exactly one entry fewer than minima (one between each pair)")
         if not np.all(mins[:-1] < maxs) or not np.all(maxs < mins[1:]):
             raise ValueError("minima and maxima must interleave: m_0 < M_0 < m_1 < ... < m_k")
-        if not (np.isfinite(scale) and scale > 0):
-            raise ValueError(f"scale must be finite and > 0, got {scale!r}")
+        scale = check_real("scale", scale, low=0.0, low_closed=False)
         self.d = 1
         self.maxima = maxs[:, None]
         self.minimizers = mins[:, None]
-        self._dpoly = scale * Polynomial.fromroots(np.concatenate([mins, maxs]))
-        poly = self._dpoly.integ()
-        self._poly = poly - float(np.min(poly(mins)))
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._dpoly = scale * Polynomial.fromroots(np.concatenate([mins, maxs]))
+            poly = self._dpoly.integ()
+            lowest = float(np.min(poly(mins)))
+        if not (np.all(np.isfinite(poly.coef)) and np.isfinite(lowest)):
+            raise ValueError(
+                "minima, maxima and scale must be moderate: the landscape's values at its minima exceed the float range"
+            )
+        self._poly = poly - lowest
 
     def value(self, x: Any) -> np.ndarray:
         return self._poly(self._point(x)[..., 0])
@@ -304,6 +319,9 @@ class MultiWell2D(Objective):
     """
 
     def __init__(self, g1: MultiWell1D | None = None, g2: MultiWell1D | None = None) -> None:
+        for name, g in (("g1", g1), ("g2", g2)):
+            if g is not None and not isinstance(g, MultiWell1D):
+                raise TypeError(f"{name} must be a MultiWell1D (or None for the default), got {_kind_of(g, None)}")
         self.g1 = g1 if g1 is not None else MultiWell1D()
         self.g2 = g2 if g2 is not None else MultiWell1D((-1.0, 1.2), (0.2,), scale=1.5)
         self.d = 2
@@ -401,11 +419,20 @@ class LeastSquares(Objective):
     def __init__(self, A: Any, b: Any) -> None:  # noqa: N803
         A = as_float_array("A", A)  # noqa: N806
         b = as_float_array("b", b)
-        if A.ndim != 2 or b.shape != (A.shape[0],):
-            raise ValueError(f"A must have shape (n, d) and b shape (n,), got {A.shape} and {b.shape}")
+        if A.ndim != 2 or A.size == 0:
+            raise ValueError(f"A must have shape (n, d) with n, d >= 1, got shape {A.shape}")
+        if b.shape != (A.shape[0],):
+            raise ValueError(f"b must have shape (n,) = ({A.shape[0]},) to match A, got shape {b.shape}")
+        for name, arr in (("A", A), ("b", b)):
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"{name} must be finite, got an array containing nan or inf")
         self.A, self.b = A, b
         self.n, self.d = A.shape
-        self.eigenvalues = np.linalg.eigvalsh(A.T @ A / self.n)
+        with np.errstate(over="ignore", invalid="ignore"):
+            gram = A.T @ A / self.n
+        if not np.all(np.isfinite(gram)):
+            raise ValueError("A must have entries below about 1e154: A^T A / n exceeds the float range")
+        self.eigenvalues = np.linalg.eigvalsh(gram)
         self.minimizers = np.linalg.lstsq(A, b, rcond=None)[0][None, :]
 
     @property
@@ -460,8 +487,9 @@ def noisy_grad(
         raise ValueError(
             f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
         )
-    if not (np.isfinite(noise_std) and noise_std >= 0):
-        raise ValueError(f"noise_std must be finite and >= 0, got {noise_std!r}")
+    if not callable(getattr(objective, "grad", None)):
+        raise TypeError(f"objective must be an Objective (with a grad method), got {_kind_of(objective, None)}")
+    noise_std = check_real("noise_std", noise_std, low=0.0)
 
     def grad(x: np.ndarray) -> np.ndarray:
         g = objective.grad(x)
@@ -494,11 +522,12 @@ def minibatch_grad(
         raise ValueError(
             f"objective must be a finite sum with grad_on (e.g. LeastSquares), got {type(objective).__name__}"
         )
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+    batch_size = check_count("batch_size", batch_size, low=1, high=MAX_BATCH_SIZE)
 
     def grad(x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float64)
+        x = as_float_array("x", x)
+        if x.ndim == 0 or x.shape[-1] != objective.d:
+            raise ValueError(f"x must have shape (..., {objective.d}) for this objective, got shape {x.shape}")
         idx = rng.integers(0, objective.n, size=(*x.shape[:-1], batch_size))
         return objective.grad_on(x, idx)
 

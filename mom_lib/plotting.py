@@ -7,9 +7,31 @@ from typing import Any
 
 import numpy as np
 
+from ._validation import _kind_of, as_float_array, check_count, check_real
 from .objectives import Objective
 
 __all__ = ["plot_contours", "plot_trajectory", "plot_loss", "plot_heatmap", "figure_text", "use_figure_text"]
+
+#: The most grid points per axis :func:`plot_contours` evaluates (``n`` x ``n`` values in all).
+MAX_GRID = 2000
+
+
+def _limits(name: str, lim: Any) -> tuple[float, float]:
+    arr = as_float_array(name, lim)
+    if arr.shape != (2,) or not np.all(np.isfinite(arr)) or arr[0] == arr[1]:
+        raise ValueError(f"{name} must be two different finite numbers (low, high), got {lim!r}")
+    return float(arr[0]), float(arr[1])
+
+
+def _levels(levels: Any) -> Any:
+    if isinstance(levels, (int, np.integer)) and not isinstance(levels, (bool, np.bool_)):
+        if levels < 1:
+            raise ValueError(f"levels must be a number of levels >= 1 or a sequence of finite values, got {levels}")
+        return levels
+    arr = as_float_array("levels", levels)
+    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ValueError(f"levels must be a number of levels >= 1 or a sequence of finite values, got {levels!r}")
+    return levels
 
 
 def _axes(ax: Any) -> Any:
@@ -53,8 +75,13 @@ def plot_contours(
         ('$x_1$', 1)
         >>> plt.close(ax.figure)
     """
+    if not (callable(getattr(objective, "value", None)) and hasattr(objective, "d")):
+        raise TypeError(f"objective must be an Objective (with value and d), got {_kind_of(objective, None)}")
     if objective.d != 2:
-        raise ValueError(f"plot_contours needs a 2-D objective, got d = {objective.d}")
+        raise ValueError(f"plot_contours needs a 2-D objective: objective.d must be 2, got d = {objective.d}")
+    xlim, ylim = _limits("xlim", xlim), _limits("ylim", ylim)
+    n = check_count("n", n, low=2, high=MAX_GRID)
+    levels = _levels(levels)
     ax = _axes(ax)
     g1, g2 = np.meshgrid(np.linspace(*xlim, n), np.linspace(*ylim, n))
     z = objective.value(np.stack([g1, g2], axis=-1))
@@ -79,10 +106,10 @@ def plot_trajectory(xs: Any, *, ax: Any = None, label: str | None = None, **styl
     Returns:
         The axes.
     """
-    ax = _axes(ax)
-    xs = np.asarray(xs, dtype=float)
+    xs = as_float_array("xs", xs)
     if xs.ndim != 2 or xs.shape[-1] != 2:
         raise ValueError(f"xs must have shape (T + 1, 2), got {xs.shape}")
+    ax = _axes(ax)
     style = {"marker": "o", "markersize": 3, "linewidth": 1.2, **style}
     ax.plot(xs[:, 0], xs[:, 1], label=label, **style)
     return ax
@@ -110,9 +137,14 @@ def plot_loss(
         'log'
         >>> plt.close(ax.figure)
     """
-    ax = _axes(ax)
-    v = np.asarray(values, dtype=float)
+    v = as_float_array("values", values)
+    if v.ndim not in (1, 2) or v.size == 0:
+        raise ValueError(f"values must have shape (T + 1,) or (T + 1, k) and hold at least one value, got {v.shape}")
     v = v[:, None] if v.ndim == 1 else v
+    if labels is not None and (isinstance(labels, str) or len(labels) != v.shape[1]):
+        raise ValueError(f"labels must be a sequence of {v.shape[1]} strings, one per curve, got {labels!r}")
+    floor = check_real("floor", floor, low=0.0, low_closed=False)
+    ax = _axes(ax)
     v = np.where(np.isnan(v), np.nan, np.maximum(v, floor))
     for k in range(v.shape[1]):
         ax.semilogy(np.arange(v.shape[0]), v[:, k], label=None if labels is None else labels[k])
@@ -153,13 +185,21 @@ def plot_heatmap(
         'momentum $\\beta$'
         >>> plt.close(ax.figure)
     """
+    import matplotlib
     import matplotlib.colors as mcolors
 
-    ax = _axes(ax)
-    z = np.asarray(z, dtype=float)
-    lrs, betas = np.asarray(lrs, dtype=float), np.asarray(betas, dtype=float)
+    z = as_float_array("z", z)
+    lrs, betas = as_float_array("lrs", lrs), as_float_array("betas", betas)
+    for name, arr in (("lrs", lrs), ("betas", betas)):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be finite, got {arr}")
     if z.shape != (lrs.size, betas.size):
         raise ValueError(f"z must have shape (len(lrs), len(betas)) = {(lrs.size, betas.size)}, got {z.shape}")
+    if not isinstance(cmap, str) or cmap not in matplotlib.colormaps:
+        raise ValueError(f"cmap must be the name of a matplotlib colormap (e.g. 'magma'), got {cmap!r}")
+    if log and not np.any(z > 0):
+        raise ValueError("z must hold at least one value > 0 when log=True (a log colour scale shows only those)")
+    ax = _axes(ax)
     norm = mcolors.LogNorm(vmin=vmin, vmax=vmax) if log else mcolors.Normalize(vmin=vmin, vmax=vmax)
     cm = __import__("matplotlib").colormaps[cmap].with_extremes(bad="0.75")
     mesh = ax.pcolormesh(lrs, betas, np.ma.masked_invalid(z).T, norm=norm, cmap=cm, shading="nearest")

@@ -14,14 +14,30 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_hyperparameter, check_n_steps, check_point
+from ._validation import (
+    _kind_of,
+    check_flag,
+    check_hyperparameter,
+    check_n_steps,
+    check_point,
+    check_returned,
+    checked_grad,
+)
 from .steps import GradFn, StepRule
 
-__all__ = ["Result", "run", "DIVERGENCE_THRESHOLD"]
+__all__ = ["Result", "run", "DIVERGENCE_THRESHOLD", "MAX_STEPS", "MAX_UPDATES", "MAX_HISTORY_BYTES"]
 
 #: A run counts as diverged once any coordinate of its iterate exceeds this in absolute value,
 #: or becomes non-finite.
 DIVERGENCE_THRESHOLD = 1e8
+
+#: The largest ``n_steps`` :func:`run` accepts (at 5-20 microseconds per step, a few minutes).
+MAX_STEPS = 10_000_000
+#: The largest total work :func:`run` accepts: ``n_steps`` x batch size x ``d`` coordinate updates
+#: (a few minutes on one core).
+MAX_UPDATES = 10_000_000_000
+#: The largest history ``keep="all"`` may allocate, in bytes (1 GiB); ``keep="last"`` needs none.
+MAX_HISTORY_BYTES = 2**30
 
 _KEEP = ("all", "last")
 
@@ -52,27 +68,33 @@ class Result:
         return self.x[-1]
 
 
-def _step_parameters(step: Callable[..., Any]) -> tuple[set[str], set[str], bool]:
-    """The hyperparameters ``step`` takes: (required, optional, takes_t).
+def _step_parameters(step: Callable[..., Any]) -> tuple[set[str], set[str], bool, set[str] | None]:
+    """The hyperparameters ``step`` takes: (required, optional, takes_t, flags).
 
-    They are the parameters after the three positional ones ``(x, v, grad_fn)``. A rule with
-    ``**kwargs``, or one whose signature cannot be read, is trusted to take anything.
+    They are the parameters after the three positional ones ``(x, v, grad_fn)``; ``flags`` are
+    those whose default is a bool (switches such as ``bias_correction``). A rule with
+    ``**kwargs``, or one whose signature cannot be read, is trusted to take anything, and its
+    ``flags`` are ``None`` (unknown).
     """
     try:
         params = list(inspect.signature(step).parameters.values())
     except (TypeError, ValueError):
-        return set(), set(), False
+        return set(), set(), False, None
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return set(), set(), False
+        return set(), set(), False, None
     named = [p for p in params[3:] if p.kind is not inspect.Parameter.VAR_POSITIONAL and p.name != "t"]
     required = {p.name for p in named if p.default is inspect.Parameter.empty}
     optional = {p.name for p in named if p.default is not inspect.Parameter.empty}
-    return required, optional, any(p.name == "t" for p in params)
+    flags = {p.name for p in named if isinstance(p.default, bool)}
+    return required, optional, any(p.name == "t" for p in params), flags
 
 
-def _as_hyperparameter(name: str, value: Any, where: str = "") -> np.ndarray | Any:
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
+def _as_hyperparameter(name: str, value: Any, flags: set[str] | None, where: str = "") -> np.ndarray | Any:
+    """A switch must be a bool; every other hyperparameter a real number (a bool is refused)."""
+    if flags is not None and name in flags:
+        return check_flag(name + where, value)
+    if flags is None and isinstance(value, (bool, np.bool_)) and name not in ("lr", "beta", "dampening"):
+        return bool(value)  # a rule with **kwargs: its switches are unknown
     return check_hyperparameter(name, value, where=where)
 
 
@@ -164,11 +186,15 @@ def run(
         step: a step rule such as :func:`mom_lib.heavy_ball`, or your own function with the
             same signature ``step(x, v, grad_fn, *, hyperparameters) -> (x, v)``. If it takes a
             keyword ``t``, it receives the step index.
-        grad_fn: gradient, mapping ``(*batch, d)`` to ``(*batch, d)``.
+        grad_fn: gradient, mapping ``(*batch, d)`` to ``(*batch, d)``: every gradient it returns
+            must be a real NumPy array of exactly that shape (checked at every evaluation, so a
+            gradient of the wrong shape is never broadcast silently).
         x0: start point(s), shape ``(d,)`` or ``(*batch, d)``; must be finite.
-        n_steps: :math:`T \ge 0`.
-        keep: ``"all"`` stores every iterate; ``"last"`` stores only the final one, so memory
-            does not grow with ``n_steps``.
+        n_steps: :math:`0 \le T \le` :data:`MAX_STEPS` (10⁷), and at most :data:`MAX_UPDATES`
+            (10¹⁰) coordinate updates in all (:math:`T` x batch size x :math:`d`), so that a typo
+            such as ``n_steps=10**12`` is refused at once instead of running for days.
+        keep: ``"all"`` stores every iterate, up to :data:`MAX_HISTORY_BYTES` (1 GiB);
+            ``"last"`` stores only the final one, so memory does not grow with ``n_steps``.
         **hyperparameters: keyword arguments for ``step``: scalars, arrays that broadcast
             into the batch shape, or callables of the step index.
 
@@ -178,8 +204,15 @@ def run(
     Raises:
         ValueError: for an unknown ``keep``, a negative ``n_steps``, a non-finite ``x0``,
             a hyperparameter outside its range (``lr`` in ``[0, inf)``, ``beta`` in ``[0, 1)``),
-            a hyperparameter ``step`` does not take or a missing one, or shapes that do not
-            broadcast.
+            a hyperparameter ``step`` does not take or a missing one, shapes that do not
+            broadcast, a gradient or a step result of the wrong shape, or a run too large:
+            ``n_steps`` above :data:`MAX_STEPS` (10⁷), more than :data:`MAX_UPDATES` (10¹⁰)
+            coordinate updates in all, or a ``keep="all"`` history above
+            :data:`MAX_HISTORY_BYTES` (1 GiB; use ``keep="last"``).
+        TypeError: for a value of the wrong type: a bool, string, complex number or ``None``
+            where a number is meant (they are refused, never coerced), a ``step`` or
+            ``grad_fn`` that is not callable, or a ``grad_fn`` or ``step`` that returns
+            something other than real arrays (``None``, a list, complex values).
 
     Examples:
         A 3 x 2 grid of (lr, beta) on :math:`f(x) = \tfrac12 x^2`, 50 steps each:
@@ -195,24 +228,27 @@ def run(
                [False, False],
                [ True,  True]])
     """
-    if keep not in _KEEP:
+    if not isinstance(keep, str) or keep not in _KEEP:
         raise ValueError(f"keep must be one of {_KEEP}, got {keep!r}")
-    n_steps = check_n_steps(n_steps)
+    n_steps = check_n_steps(n_steps, MAX_STEPS)
     x0 = check_point("x0", x0)
-    if not callable(grad_fn):
-        raise ValueError(f"grad_fn must be a callable mapping x to the gradient, got {grad_fn!r}")
+    if not callable(step):
+        raise TypeError(f"step must be a step rule such as mom_lib.heavy_ball (a function), got {_kind_of(step, None)}")
+    grad = checked_grad(grad_fn)
 
     rule = getattr(step, "unchecked", step)
-    required, optional, takes_t = _step_parameters(rule)
+    required, optional, takes_t, flags = _step_parameters(rule)
     name = getattr(step, "__name__", "step")
     if required or optional:
         unknown = set(hyperparameters) - required - optional
         if unknown:
             allowed = ", ".join(sorted(required | optional)) or "none"
-            raise ValueError(f"{name} does not take {', '.join(sorted(unknown))}; its hyperparameters are {allowed}")
+            raise ValueError(
+                f"{name} does not take {', '.join(sorted(unknown))}; its hyperparameters must be among: {allowed}"
+            )
         missing = required - set(hyperparameters)
         if missing:
-            raise ValueError(f"{name} needs the hyperparameter(s) {', '.join(sorted(missing))}")
+            raise ValueError(f"{name} needs the hyperparameter(s) {', '.join(sorted(missing))}: they must be given")
 
     fixed: dict[str, Any] = {}
     scheduled: dict[str, Callable[[int], Any]] = {}
@@ -220,10 +256,10 @@ def run(
         if callable(value):
             scheduled[key] = value
         else:
-            fixed[key] = _as_hyperparameter(key, value)
+            fixed[key] = _as_hyperparameter(key, value, flags)
 
     def scheduled_at(t: int) -> dict[str, Any]:
-        return {key: _as_hyperparameter(key, fn(t), f" (at step {t})") for key, fn in scheduled.items()}
+        return {key: _as_hyperparameter(key, fn(t), flags, f" (at step {t})") for key, fn in scheduled.items()}
 
     first = scheduled_at(0) if n_steps > 0 else {}
     shapes = {"x0 (without its last axis)": x0.shape[:-1]}
@@ -233,9 +269,21 @@ def run(
     except ValueError:
         listing = ", ".join(f"{k} {s}" for k, s in shapes.items())
         raise ValueError(
-            f"the shapes of x0 and the hyperparameters do not broadcast into one batch: {listing}"
+            f"the shapes of x0 and the hyperparameters must broadcast into one batch, and these do not: {listing}"
         ) from None
     d = x0.shape[-1]
+    size = int(np.prod(batch, dtype=np.int64)) * d
+    if n_steps * size > MAX_UPDATES:
+        raise ValueError(
+            f"n_steps x batch size x d must be <= {MAX_UPDATES:.0e} coordinate updates (mom_lib.runner.MAX_UPDATES), "
+            f"got {n_steps} x {size // d} x {d}; take fewer steps or a smaller grid"
+        )
+    if keep == "all" and (n_steps + 1) * size * 8 > MAX_HISTORY_BYTES:
+        raise ValueError(
+            f"keep='all' would store {(n_steps + 1) * size * 8 / 2**30:.1f} GiB of iterates, and it must stay within "
+            f"{MAX_HISTORY_BYTES / 2**30:g} GiB (mom_lib.runner.MAX_HISTORY_BYTES): use keep='last', which "
+            "stores only the final iterate"
+        )
 
     def with_axis(value: Any) -> Any:
         # An array is spread to the whole batch (same values): an operand that varies along
@@ -261,6 +309,7 @@ def run(
     diverged = np.zeros(batch, dtype=bool)
     diverged_at = np.full(batch, -1, dtype=np.int64)
     check = x.size > 0
+    label = f"step {name}"
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for t in range(n_steps):
@@ -275,11 +324,13 @@ def run(
                     hp[k] = with_axis(val)
             if takes_t:
                 hp["t"] = t
-            x_new, v_new = rule(x, v, grad_fn, **hp)
-            x_new = np.asarray(x_new, dtype=np.float64)
-            if x_new.shape != x.shape:
-                raise ValueError(f"{name} returned an iterate of shape {x_new.shape}; expected {x.shape}")
-            v_new = np.asarray(v_new, dtype=np.float64)
+            out = rule(x, v, grad, **hp)
+            if not isinstance(out, (tuple, list)) or len(out) != 2:
+                raise TypeError(f"{label} must return a pair (x, v), got {_kind_of(out, None)}")
+            x_new, v_new = out
+            del out  # hold no extra reference to the step's arrays
+            x_new = check_returned(label, "the new iterate x", x_new, x.shape)
+            v_new = check_returned(label, "the new state v", v_new, x.shape)
             if history is not None:
                 history[t + 1] = x_new
             # nan, inf and |x| beyond the threshold all fail "<=" (max and min propagate nan).

@@ -30,12 +30,13 @@ which the theory, the figures and the conventions read by the rule's name.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ._validation import check_hyperparameters
+from ._validation import as_float_array, check_count, check_flag, check_hyperparameter, checked_grad
 
 GradFn = Callable[[np.ndarray], np.ndarray]
 StepRule = Callable[..., tuple[np.ndarray, np.ndarray]]
@@ -46,13 +47,29 @@ __all__ = ["gd", "heavy_ball", "torch_sgd", "nesterov", "sutskever", "sutskever_
 def _step_rule(rule: Callable[..., tuple[np.ndarray, np.ndarray]]) -> StepRule:
     """Wrap ``rule`` so that direct calls check the hyperparameters' ranges.
 
-    :func:`mom_lib.run` checks them once and then calls ``rule.unchecked`` on every step.
+    :func:`mom_lib.run` checks them once and then calls ``rule.unchecked`` on every step. A direct
+    call also checks ``x`` and ``v`` (real arrays of one shape), the switches (parameters whose
+    default is a bool, such as ``bias_correction``), the step index ``t`` and every gradient
+    ``grad_fn`` returns (an array of the shape of ``x``, or one that broadcasts into it along
+    the batch axes, with every coordinate there: the same gradient for several rows of ``x``).
     """
+    flags = {n for n, p in inspect.signature(rule).parameters.items() if isinstance(p.default, bool)}
 
     @functools.wraps(rule)
     def checked(x: np.ndarray, v: np.ndarray, grad_fn: GradFn, **hyperparameters: Any):
-        check_hyperparameters({k: val for k, val in hyperparameters.items() if k != "t"})
-        return rule(x, v, grad_fn, **hyperparameters)
+        x, v = as_float_array("x", x), as_float_array("v", v)
+        if x.ndim == 0:
+            raise ValueError("x must have a last axis holding the coordinates (shape (..., d)), got a scalar")
+        if v.shape != x.shape:
+            raise ValueError(f"v must have the shape of x, {x.shape}, got shape {v.shape}")
+        for k, val in hyperparameters.items():
+            if k == "t":
+                check_count("t", val, low=0)
+            elif k in flags:
+                check_flag(k, val)
+            else:
+                check_hyperparameter(k, val)
+        return rule(x, v, checked_grad(grad_fn, batch_broadcast=True), **hyperparameters)
 
     checked.unchecked = rule  # type: ignore[attr-defined]
     return checked

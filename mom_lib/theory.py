@@ -22,7 +22,13 @@ from typing import Any
 import numpy as np
 
 from . import methods as _methods
-from ._validation import check_hyperparameter, check_nonnegative, check_positive
+from ._validation import (
+    as_float_array,
+    check_count,
+    check_hyperparameter,
+    check_nonnegative,
+    check_positive,
+)
 
 __all__ = [
     "iteration_matrix",
@@ -65,6 +71,29 @@ def _coefficients(lam: Any, lr: Any, beta: Any, method: str) -> tuple[np.ndarray
     return np.broadcast_to(tr, shape), np.broadcast_to(det, shape)
 
 
+def _finite_coefficients(lam: Any, lr: Any, beta: Any, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_coefficients` after checking that the inputs broadcast and ``lr * lam`` stays in float range."""
+    lam = check_nonnegative("lam", lam)
+    lr = check_hyperparameter("lr", lr)
+    beta = check_hyperparameter("beta", beta)
+    try:
+        np.broadcast_shapes(lam.shape, lr.shape, beta.shape)
+    except ValueError:
+        raise ValueError(
+            f"lam, lr and beta must broadcast against each other, got shapes {lam.shape}, {lr.shape} and {beta.shape}"
+        ) from None
+    with np.errstate(over="ignore", invalid="ignore"):
+        tr, det = _coefficients(lam, lr, beta, method)
+    if not (np.all(np.isfinite(tr)) and np.all(np.isfinite(det))):
+        with np.errstate(over="ignore"):
+            h = float(np.max(lr * lam))
+        raise ValueError(
+            "lr * lam must stay within the float range (about 1e308) for the iteration matrix to be finite, "
+            f"got lr * lam up to {h:g}"
+        )
+    return tr, det
+
+
 def iteration_matrix(lam: Any, *, lr: Any, beta: Any = 0.0, method: str = "heavy_ball") -> np.ndarray:
     r"""The 2x2 matrix :math:`M` that maps :math:`(x_t, x_{t-1})` to :math:`(x_{t+1}, x_t)` along one eigenvalue.
 
@@ -88,7 +117,7 @@ def iteration_matrix(lam: Any, *, lr: Any, beta: Any = 0.0, method: str = "heavy
         [[ 0.75 -0.25]
          [ 1.    0.  ]]
     """
-    tr, det = _coefficients(lam, lr, beta, method)
+    tr, det = _finite_coefficients(lam, lr, beta, method)
     tr, det = np.broadcast_arrays(tr, det)
     m = np.zeros((*tr.shape, 2, 2))
     m[..., 0, 0], m[..., 0, 1], m[..., 1, 0] = tr, -det, 1.0
@@ -101,9 +130,24 @@ def characteristic_roots(lam: Any, *, lr: Any, beta: Any = 0.0, method: str = "h
     They solve :math:`z^2 - (1+\beta-\eta\lambda) z + \beta = 0` (heavy ball). When they are
     complex their modulus is :math:`\sqrt\beta`, whatever :math:`\eta` and :math:`\lambda`.
     """
-    tr, det = _coefficients(lam, lr, beta, method)
-    root = np.sqrt((tr**2 - 4 * det).astype(complex))
-    return np.stack([(tr + root) / 2, (tr - root) / 2], axis=-1)
+    tr, det = _finite_coefficients(lam, lr, beta, method)
+    with np.errstate(over="ignore", invalid="ignore"):
+        disc = tr**2 - 4 * det
+        root = np.sqrt(disc.astype(complex))
+        roots = np.stack([(tr + root) / 2, (tr - root) / 2], axis=-1)
+    big = ~np.isfinite(disc)
+    if np.any(big):
+        # tr**2 overflows (lr * lam beyond ~1e154): the same roots, scaled by s = max(|tr|, sqrt|det|)
+        # so that nothing overflows; the small root as det / (the large one), without cancellation.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            s = np.maximum(np.abs(tr), np.sqrt(np.abs(det)))
+            half = (s / 2) * np.sqrt(((tr / s) ** 2 - 4 * ((det / s) / s)).astype(complex))
+            sign = np.where(tr < 0, -1.0, 1.0)
+            large = tr / 2 + sign * half
+            small = det / large
+            scaled = np.stack([np.where(tr < 0, small, large), np.where(tr < 0, large, small)], axis=-1)
+        roots = np.where(big[..., None], scaled, roots)
+    return roots
 
 
 def rate(lam: Any, *, lr: Any, beta: Any = 0.0, method: str = "heavy_ball") -> np.ndarray:
@@ -168,20 +212,42 @@ def optimal_params(mu: Any, L: Any) -> tuple[np.ndarray, np.ndarray]:  # noqa: N
         B. T. Polyak (1964); G. Goh (2017), Why Momentum Really Works, Distill.
     """
     mu, L = _mu_L(mu, L)  # noqa: N806
-    sk = np.sqrt(L / mu)
-    return 4.0 / (np.sqrt(L) + np.sqrt(mu)) ** 2, ((sk - 1) / (sk + 1)) ** 2
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        sk = np.sqrt(L / mu)
+        s = np.sqrt(L) + np.sqrt(mu)
+        lr, beta = 4.0 / s**2, ((sk - 1) / (sk + 1)) ** 2
+        # at the ends of the float range the same formulas, rearranged so that nothing overflows
+        if not np.all(np.isfinite(sk)):
+            t = np.sqrt(mu) / np.sqrt(L)
+            beta = np.where(np.isfinite(sk), beta, ((1 - t) / (1 + t)) ** 2)
+        tiny = np.finfo(float).tiny
+        if np.any(~np.isfinite(s**2) | (s**2 < tiny)):
+            lr = np.where(np.isfinite(s**2) & (s**2 >= tiny), lr, (2.0 / s) ** 2)
+    if not np.all(np.isfinite(lr)):
+        raise ValueError("mu and L must be larger: lr = 4 / (sqrt(L) + sqrt(mu))^2 exceeds the float range")
+    return lr, beta
 
 
 def gd_optimal_lr(mu: Any, L: Any) -> np.ndarray:  # noqa: N803
     r"""Gradient descent's best constant step :math:`2/(\mu + L)`."""
     mu, L = _mu_L(mu, L)  # noqa: N806
-    return 2.0 / (mu + L)
+    with np.errstate(over="ignore"):
+        lr = 2.0 / (mu + L)
+        if not np.all(np.isfinite(mu + L)):
+            lr = np.where(np.isfinite(mu + L), lr, 1.0 / (mu / 2 + L / 2))
+    if not np.all(np.isfinite(lr)):
+        raise ValueError("mu and L must be larger: lr = 2 / (mu + L) exceeds the float range")
+    return lr
 
 
 def gd_optimal_rate(mu: Any, L: Any) -> np.ndarray:  # noqa: N803
     r"""Gradient descent's rate at its best step: :math:`(\kappa - 1)/(\kappa + 1)`."""
     mu, L = _mu_L(mu, L)  # noqa: N806
-    return (L - mu) / (L + mu)
+    with np.errstate(over="ignore"):
+        r = (L - mu) / (L + mu)
+        if not np.all(np.isfinite(L + mu)):
+            r = np.where(np.isfinite(L + mu), r, (L / 2 - mu / 2) / (L / 2 + mu / 2))
+    return r
 
 
 def stability_limit(beta: Any, *, method: str = "heavy_ball") -> np.ndarray:
@@ -217,7 +283,9 @@ def critical_beta(lam: Any, *, lr: Any) -> np.ndarray:
     lam, lr = check_nonnegative("lam", lam), check_hyperparameter("lr", lr)
     h = lr * lam
     if np.any(h > 1):
-        raise ValueError("critical_beta needs lr * lam <= 1 (for larger steps no beta in [0, 1) damps critically)")
+        raise ValueError(
+            "critical_beta needs lr * lam <= 1: it must be, since for larger steps no beta in [0, 1) damps critically"
+        )
     return (1 - np.sqrt(h)) ** 2
 
 
@@ -266,7 +334,12 @@ def ema_noise_variance(beta: Any, noise_std: Any) -> np.ndarray:
         \operatorname{Var} m_\infty = \sigma^2 \frac{1 - \beta}{1 + \beta}
     """
     beta = check_hyperparameter("beta", beta)
-    return np.asarray(noise_std, dtype=float) ** 2 * (1 - beta) / (1 + beta)
+    sigma = check_nonnegative("noise_std", noise_std)
+    with np.errstate(over="ignore"):
+        out = sigma**2 * (1 - beta) / (1 + beta)
+    if not np.all(np.isfinite(out)):
+        raise ValueError("noise_std must be below about 1e154: its square, the variance, exceeds the float range")
+    return out
 
 
 def iterations_to_tolerance(rate_: Any, *, tol: float, initial_error: float = 1.0) -> np.ndarray:
@@ -275,9 +348,8 @@ def iterations_to_tolerance(rate_: Any, *, tol: float, initial_error: float = 1.
     Returns ``inf`` where :math:`\rho \ge 1`.
     """
     r = check_nonnegative("rate", rate_)
-    if not (0 < tol and 0 < initial_error):
-        raise ValueError("tol and initial_error must be > 0")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    tol, initial_error = check_positive("tol", tol), check_positive("initial_error", initial_error)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         steps = np.ceil(np.log(tol / initial_error) / np.log(r))
     return np.where(r >= 1, np.inf, np.where(r == 0, 1.0, np.maximum(steps, 0.0)))
 
@@ -312,12 +384,23 @@ def measured_rate(dist: Any, start: int, stop: int, *, window: int = 25) -> np.n
         >>> print(f"{measured_rate(0.9**t * (2 + np.cos(2 * t)), 10, 100):.3f}")  # oscillating: the envelope
         0.900
     """
-    d = np.asarray(dist, dtype=float)
-    if window < 1 or not 0 <= start < stop - window + 1 or stop >= d.shape[0]:
+    d = as_float_array("dist", dist)
+    if d.ndim == 0 or d.shape[0] == 0:
+        raise ValueError(f"dist must be an array of shape (T + 1, ...) with T >= 1, got shape {d.shape}")
+    if np.any(d < 0):
+        raise ValueError("dist must hold distances (>= 0; nan for a diverged run), got a negative value")
+    start, stop = check_count("start", start, low=0), check_count("stop", stop, low=0)
+    window = check_count("window", window, low=1)
+    if not start < stop - window + 1 or stop >= d.shape[0]:
         raise ValueError(
-            f"need window >= 1 and 0 <= start < stop - window + 1 <= T with T = {d.shape[0] - 1}; "
-            f"got start = {start}, stop = {stop}, window = {window}"
+            "start, stop and window must satisfy 0 <= start < stop - window + 1 and stop <= T, "
+            f"with T = {d.shape[0] - 1}; got start = {start}, stop = {stop}, window = {window}"
         )
     first = d[start : start + window].max(axis=0)
     last = d[stop - window + 1 : stop + 1].max(axis=0)
+    if np.any(first == 0):
+        raise ValueError(
+            "dist must not vanish over the whole first window [start, start + window): "
+            "a run already at its minimizer has no rate"
+        )
     return (last / first) ** (1 / (stop - window + 1 - start))

@@ -65,5 +65,7 @@ def test_lookahead_point_batched():
 
 
 def test_unknown_convention_is_named():
-    with pytest.raises(ValueError, match="convention must be one of"):
+    with pytest.raises(ValueError, match="source must be one of"):
         translate(lr=0.1, beta=0.9, source="adam", target="pytorch")
+    with pytest.raises(ValueError, match="target must be one of"):
+        translate(lr=0.1, beta=0.9, source="pytorch", target=None)

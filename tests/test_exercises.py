@@ -309,3 +309,15 @@ def test_a_bound_method_input_is_not_reported_as_changed(capsys, monkeypatch):
     monkeypatch.setitem(core._REGISTRY, ex.id, ex)
     check("ex-97-descend", lambda x, grad_fn: x - 0.1 * grad_fn(x))
     assert capsys.readouterr().out == "ex-97-descend: passed (1 cases)\n"
+
+
+@pytest.mark.parametrize(
+    ("timeout", "error"),
+    [(0, ValueError), (-1.0, ValueError), (float("nan"), ValueError), ("2", TypeError), (True, TypeError)],
+)
+def test_a_bad_timeout_is_the_callers_error_not_the_students(timeout, error):
+    def gd_step(x, grad, lr):
+        return x - lr * grad
+
+    with pytest.raises(error, match="timeout must be a number of seconds > 0, or None for no limit"):
+        check("ex-01-gd-step", gd_step, timeout=timeout)

@@ -145,18 +145,58 @@ def test_zero_steps():
         ({"lr": -1.0, "beta": 0.5}, r"lr must lie in \[0, inf\)"),
         ({"lr": np.inf, "beta": 0.5}, "lr must be finite"),
         ({"lr": 0.1, "beta": 0.5, "n_steps": -1}, "n_steps must be a whole number >= 0, got -1"),
-        ({"lr": 0.1, "beta": 0.5, "n_steps": 2.5}, "n_steps must be a whole number"),
         ({"lr": 0.1, "beta": 0.5, "keep": "first"}, r"keep must be one of \('all', 'last'\)"),
-        ({"lr": np.ones(3), "beta": np.ones(4) * 0.5}, "do not broadcast"),
+        ({"lr": np.ones(3), "beta": np.ones(4) * 0.5}, "must broadcast into one batch, and these do not"),
         ({"lr": 0.1, "momentum": 0.9}, "heavy_ball does not take momentum"),
         ({"beta": 0.9}, r"heavy_ball needs the hyperparameter\(s\) lr"),
-        ({"lr": "fast", "beta": 0.5}, "lr must be a real number"),
     ],
 )
 def test_bad_input_is_named(kwargs, message):
     kwargs = {"n_steps": 5, **kwargs}
     with pytest.raises(ValueError, match=message):
         run(heavy_ball, F.grad, X0, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"lr": 0.1, "beta": 0.5, "n_steps": 2.5}, "n_steps must be a whole number"),
+        ({"lr": "fast", "beta": 0.5}, "lr must be a real number"),
+        ({"lr": 0.1, "beta": True}, "beta must be a real number .* got a bool"),
+    ],
+)
+def test_values_of_the_wrong_type_are_refused_not_coerced(kwargs, message):
+    kwargs = {"n_steps": 5, **kwargs}
+    with pytest.raises(TypeError, match=message):
+        run(heavy_ball, F.grad, X0, **kwargs)
+
+
+def test_grad_fn_and_step_results_are_checked_every_step():
+    with pytest.raises(ValueError, match=r"grad_fn must return the gradient at x .* shape \(2,\), got shape \(1,\)"):
+        run(gd, lambda x: x[..., :1], X0, n_steps=3, lr=0.1)
+    late = {"calls": 0}
+
+    def grad_then_none(x):
+        late["calls"] += 1
+        return None if late["calls"] == 3 else F.grad(x)
+
+    with pytest.raises(TypeError, match="grad_fn must return the gradient at x .* got None"):
+        run(gd, grad_then_none, X0, n_steps=5, lr=0.1)
+
+    def short_v(x, v, grad_fn, *, lr):
+        return x - lr * grad_fn(x), v[..., :1]
+
+    with pytest.raises(ValueError, match=r"step short_v must return the new state v .* got shape \(1,\)"):
+        run(short_v, F.grad, X0, n_steps=3, lr=0.1)
+
+
+def test_runs_too_large_are_refused_before_they_start():
+    with pytest.raises(ValueError, match="n_steps must be a whole number <= 10_000_000"):
+        run(gd, F.grad, X0, n_steps=10**12, keep="last", lr=0.1)
+    with pytest.raises(ValueError, match="use keep='last'"):
+        run(gd, F.grad, X0, n_steps=1000, lr=np.linspace(0.01, 0.1, 10**6))
+    with pytest.raises(ValueError, match="coordinate updates"):
+        run(gd, F.grad, X0, n_steps=10**6, keep="last", lr=np.linspace(0.01, 0.1, 10**6))
 
 
 @pytest.mark.parametrize(
@@ -270,8 +310,11 @@ def test_rule_outputs_keep_the_batch_major_memory_layout(rule, hyperparameters):
     seen = []
     takes_t = "t" in inspect.signature(rule).parameters
 
-    def spy(x, v, grad_fn, *, lr, t, beta=None, bias_correction=None):
-        hp = {"lr": lr, "beta": beta, "bias_correction": bias_correction, "t": t if takes_t else None}
+    switched = "bias_correction" in hyperparameters
+
+    def spy(x, v, grad_fn, *, lr, t, beta=None, bias_correction=False):
+        hp = {"lr": lr, "beta": beta, "bias_correction": bias_correction if switched else None}
+        hp["t"] = t if takes_t else None
         out = rule(x, v, grad_fn, **{k: h for k, h in hp.items() if h is not None})
         seen.append([np.moveaxis(a, -1, 0).flags.c_contiguous for a in (x, v, *out)])
         return out

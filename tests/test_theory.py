@@ -183,3 +183,19 @@ def test_measured_rate_is_exact_on_a_geometric_decay_and_vectorized():
     np.testing.assert_allclose(measured_rate(rho**t, 20, 200, window=10), rho, rtol=1e-12)
     with pytest.raises(ValueError, match="start < stop - window"):
         measured_rate(rho**t, 190, 200, window=25)
+
+
+def test_extreme_valid_inputs_stay_finite_and_exact():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lr, beta = optimal_params(1e-300, 1e300)
+        assert lr == pytest.approx(4e-300, rel=1e-12) and beta == 1.0  # 1 - 4e-300 rounds to 1
+        assert float(rate(1.0, lr=1e200)) == pytest.approx(1e200, rel=1e-12)
+        assert float(rate(1.0, lr=1e200, beta=0.5)) == pytest.approx(1e200, rel=1e-12)
+        small, large = np.sort(np.abs(characteristic_roots(1.0, lr=1e200, beta=0.5)))
+        assert large == pytest.approx(1e200, rel=1e-12) and small == pytest.approx(5e-201, rel=1e-12)
+        assert float(gd_optimal_rate(1e308, 1.7e308)) == pytest.approx(0.7 / 2.7, rel=1e-12)
+        with pytest.raises(ValueError, match="lr \\* lam must stay within the float range"):
+            rate(1e200, lr=1e200)

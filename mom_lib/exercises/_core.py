@@ -408,13 +408,15 @@ def check(exercise_id: str, fn: Callable[..., Any], *, timeout: float | None = D
     Args:
         exercise_id: the exercise's label, e.g. ``"ex-03-momentum-step"``.
         fn: your function, with the signature the exercise states.
-        timeout: seconds each case may take (``None``: no limit).
+        timeout: seconds each case may take, a number > 0 (``None`` or ``math.inf``: no limit).
 
     Raises:
         ExerciseFailure: wrong output, an error, a time-out, or an input changed in place.
         ExerciseNotAttempted: not attempted yet, in strict mode (``MOM_LIB_STRICT_CHECKS=1``).
-        ValueError: an unknown ``exercise_id`` (the message lists the known ones), or an
-            ``fn`` that is not callable.
+        ValueError: an unknown ``exercise_id`` (the message lists the known ones), an
+            ``fn`` that is not callable, or a ``timeout`` that is not > 0 (``0`` does not
+            switch the limit off: ``None`` does).
+        TypeError: a ``timeout`` that is not a number (a bool, a string).
 
     Examples:
         >>> import numpy as np
@@ -427,6 +429,7 @@ def check(exercise_id: str, fn: Callable[..., Any], *, timeout: float | None = D
     ex = get_exercise(exercise_id)
     if not callable(fn):
         raise ValueError(f"fn must be your function for {exercise_id} ({ex.signature}), got {_kind(fn)}")
+    timeout = _check_timeout(timeout)
     outcomes: list[_Outcome] = []
     for i, case in enumerate(ex.cases):
         outcome = _run(fn, case, ex.params, timeout)
@@ -444,6 +447,18 @@ def check(exercise_id: str, fn: Callable[..., Any], *, timeout: float | None = D
         raise ExerciseFailure(problem)
     print(f"{exercise_id}: passed ({len(ex.cases)} cases)")
     return None
+
+
+def _check_timeout(timeout: Any) -> float | None:
+    """``None`` (no limit) or a number of seconds > 0; ``inf`` is no limit too."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, (bool, np.bool_)) or not isinstance(timeout, (int, float, np.integer, np.floating)):
+        raise TypeError(f"timeout must be a number of seconds > 0, or None for no limit; got {timeout!r}")
+    seconds = float(timeout)
+    if not seconds > 0:  # also nan
+        raise ValueError(f"timeout must be a number of seconds > 0, or None for no limit; got {timeout!r}")
+    return None if seconds == float("inf") else seconds
 
 
 def _diagnose(ex: Exercise, outcomes: list[_Outcome], timeout: float | None) -> str | None:
