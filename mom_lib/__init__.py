@@ -15,6 +15,7 @@ from .formatting import format_small
 from .noise import (
     NoisyQuadratic,
     TunedSteps,
+    critical_batch_size,
     expected_loss,
     expected_loss_curves,
     stationary_covariance,
@@ -71,6 +72,7 @@ __all__ = [
     "characteristic_roots",
     "check",
     "complex_band",
+    "critical_batch_size",
     "critical_beta",
     "effective_window",
     "ema",

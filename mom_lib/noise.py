@@ -56,6 +56,7 @@ __all__ = [
     "steps_to_target",
     "tuned_steps_to_target",
     "TunedSteps",
+    "critical_batch_size",
     "time_grid",
     "plot_steps_vs_batch",
 ]
@@ -595,6 +596,58 @@ def tuned_steps_to_target(
         beta=beta[i_beta],
         all_steps=steps,
     )
+
+
+def critical_batch_size(batch_sizes: Any, steps: Any, *, factor: float = 2.0) -> float:
+    r"""The batch size beyond which a larger batch stops paying: where the steps are ``factor`` times their minimum.
+
+    With :math:`S_\text{min} = \min_B S(B)` (the curvature-limited regime), the critical batch
+    size :math:`B^\star` solves :math:`S(B^\star) = 2 S_\text{min}` (for ``factor = 2``), found
+    by linear interpolation of :math:`\log S` against :math:`\log B` between the two grid
+    points around it. For the model :math:`S(B) = S_\text{min}(1 + B^\star / B)` this is
+    exactly its :math:`B^\star`, where perfect scaling (:math:`S \propto 1/B`) meets the floor,
+    provided the grid reaches far enough into the flat regime that its smallest :math:`S` is
+    :math:`S_\text{min}`.
+
+    Args:
+        batch_sizes: increasing batch sizes, shape ``(n,)``.
+        steps: steps to the target at each batch size, shape ``(n,)``, finite and > 0.
+        factor: > 1.
+
+    Returns:
+        :math:`B^\star` as a float.
+
+    Raises:
+        ValueError: when the steps are already within ``factor`` of the minimum at the
+            smallest batch size (the grid does not reach the perfect-scaling regime).
+
+    Examples:
+        >>> import numpy as np
+        >>> from mom_lib import critical_batch_size
+        >>> b = 2.0 ** np.arange(13)  # 1 ... 4096
+        >>> print(f"{critical_batch_size(b, 100 * (1 + 4 / b)):.2f}")  # S = 100 (1 + 4 / B)
+        4.00
+    """
+    b = as_float_array("batch_sizes", batch_sizes)
+    s = as_float_array("steps", steps)
+    if b.ndim != 1 or b.shape != s.shape or b.size < 2:
+        raise ValueError(f"batch_sizes and steps must be 1-D of the same length >= 2, got {b.shape} and {s.shape}")
+    if not np.all(np.diff(b) > 0) or b[0] <= 0:
+        raise ValueError("batch_sizes must be positive and increasing")
+    if not np.all(np.isfinite(s)) or np.any(s <= 0):
+        raise ValueError("steps must be finite and > 0 (every batch size must reach the target)")
+    if not (np.isfinite(factor) and factor > 1):
+        raise ValueError(f"factor must be finite and > 1, got {factor!r}")
+    level = factor * s.min()
+    k = int(np.argmax(s <= level))
+    if k == 0:
+        raise ValueError(
+            f"the steps at the smallest batch size are already within factor = {factor} of the minimum: "
+            "add smaller batch sizes"
+        )
+    lb, ls = np.log(b[k - 1 : k + 1]), np.log(s[k - 1 : k + 1])
+    w = (np.log(level) - ls[0]) / (ls[1] - ls[0])
+    return float(np.exp(lb[0] + w * (lb[1] - lb[0])))
 
 
 def plot_steps_vs_batch(

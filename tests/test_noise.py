@@ -6,6 +6,7 @@ import pytest
 
 from mom_lib import (
     NoisyQuadratic,
+    critical_batch_size,
     expected_loss,
     expected_loss_curves,
     heavy_ball,
@@ -317,3 +318,35 @@ def test_steps_to_target_validates():
         tuned_steps_to_target(f, [1.0], lr=np.ones((2, 3)), beta=[0.0, 0.5], batch_size=1, target=0.1, max_steps=10)
     with pytest.raises(ValueError, match="per_octave must be a whole number"):
         time_grid(10, per_octave=0)
+
+
+# --------------------------------------------------------------------------- the critical batch size
+
+
+@pytest.mark.parametrize("b_star", [3.0, 40.0, 700.0])
+def test_critical_batch_size_recovers_the_model(b_star):
+    b = 2.0 ** np.arange(0, 21)  # far into the flat regime, so the smallest S is S_min
+    s = 50 * (1 + b_star / b)
+    # the model's log-log curve is not a straight line between grid points: a small interpolation error
+    assert abs(critical_batch_size(b, s) / b_star - 1) < 0.03
+    exact_grid = 2.0 ** np.arange(0, 14)
+    assert critical_batch_size(exact_grid, 50 * (1 + 8.0 / exact_grid)) == pytest.approx(8.0, rel=0.03)
+
+
+def test_critical_batch_size_interpolates_in_log_log():
+    # steps 400 at B = 1 and 100 at B = 4 (slope -1 in log-log); minimum 50: 2 * 50 = 100 at B = 4 exactly,
+    # and 150 = 3 * 50 lies at B = 400 / 150
+    b, s = [1.0, 4.0, 16.0], [400.0, 100.0, 50.0]
+    assert critical_batch_size(b, s) == pytest.approx(4.0)
+    assert critical_batch_size(b, s, factor=3.0) == pytest.approx(400 / 150)
+
+
+def test_critical_batch_size_validates():
+    with pytest.raises(ValueError, match="already within factor"):
+        critical_batch_size([1.0, 2.0], [10.0, 9.0])
+    with pytest.raises(ValueError, match="steps must be finite and > 0"):
+        critical_batch_size([1.0, 2.0], [np.inf, 9.0])
+    with pytest.raises(ValueError, match="batch_sizes must be positive and increasing"):
+        critical_batch_size([2.0, 1.0], [10.0, 9.0])
+    with pytest.raises(ValueError, match="factor must be finite and > 1"):
+        critical_batch_size([1.0, 2.0], [10.0, 1.0], factor=1.0)
