@@ -625,8 +625,8 @@ def critical_batch_size(batch_sizes: Any, steps: Any, *, factor: float = 2.0) ->
         >>> import numpy as np
         >>> from mom_lib import critical_batch_size
         >>> b = 2.0 ** np.arange(13)  # 1 ... 4096
-        >>> print(f"{critical_batch_size(b, 100 * (1 + 4 / b)):.2f}")  # S = 100 (1 + 4 / B)
-        4.00
+        >>> print(f"{critical_batch_size(b, 100 * (1 + 4 / b)):.1f}")  # S = 100 (1 + 4 / B)
+        4.0
     """
     b = as_float_array("batch_sizes", batch_sizes)
     s = as_float_array("steps", steps)
