@@ -59,6 +59,7 @@ __all__ = [
     "critical_batch_size",
     "time_grid",
     "plot_steps_vs_batch",
+    "plot_loss_curves",
 ]
 
 _METHODS = ("heavy_ball", "nesterov")
@@ -699,5 +700,62 @@ def plot_steps_vs_batch(
     ax.set_ylim(lo / 2, hi * 2)
     ax.set_xlabel("batch size $B$")
     ax.set_ylabel("steps to the target loss")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_loss_curves(
+    curves: dict[str, tuple[Any, Any]],
+    *,
+    ax: Any = None,
+    target: float | None = None,
+    bands: dict[str, tuple[Any, Any, Any]] | None = None,
+    logx: bool = True,
+) -> Any:
+    r"""Expected-loss curves on log axes: ``{label: (steps, loss)}``, with an optional target line and bands.
+
+    Args:
+        curves: ``{label: (t, loss)}``, each pair of the same shape ``(n,)``; steps :math:`t = 0`
+            are left out on a log step axis.
+        ax: axes to draw on; a new figure if ``None``.
+        target: draw the target loss as a dashed horizontal line.
+        bands: ``{label: (t, low, high)}`` shaded ranges, e.g. a Monte Carlo mean
+            :math:`\pm 2` standard errors.
+        logx: a log step axis (else linear).
+
+    Returns:
+        The axes.
+
+    Examples:
+        >>> import matplotlib.pyplot as plt
+        >>> import numpy as np
+        >>> from mom_lib.noise import plot_loss_curves
+        >>> t = np.arange(100)
+        >>> ax = plot_loss_curves({"SGD": (t, 0.9**t + 0.01)}, target=0.05)
+        >>> ax.get_yscale(), len(ax.lines)
+        ('log', 2)
+        >>> plt.close(ax.figure)
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    for label, (t, lo, hi) in (bands or {}).items():
+        t = np.asarray(t, dtype=float)
+        keep = t > 0 if logx else np.ones(t.shape, dtype=bool)
+        ax.fill_between(t[keep], np.asarray(lo)[keep], np.asarray(hi)[keep], alpha=0.3, label=label, color="0.5")
+    for label, (t, y) in curves.items():
+        t, y = np.asarray(t, dtype=float), np.asarray(y, dtype=float)
+        if t.shape != y.shape:
+            raise ValueError(f"curves[{label!r}]: steps have shape {t.shape}, losses {y.shape}")
+        keep = t > 0 if logx else np.ones(t.shape, dtype=bool)
+        ax.plot(t[keep], np.where(np.isfinite(y[keep]), y[keep], np.nan), label=label)
+    if target is not None:
+        ax.axhline(target, color="k", ls="--", lw=1, label=f"target {target:.3g}")
+    ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel("step $t$")
+    ax.set_ylabel(r"$\mathbb{E}\, f(x_t)$")
     ax.legend(fontsize=8)
     return ax

@@ -350,3 +350,32 @@ def test_critical_batch_size_validates():
         critical_batch_size([2.0, 1.0], [10.0, 9.0])
     with pytest.raises(ValueError, match="factor must be finite and > 1"):
         critical_batch_size([1.0, 2.0], [10.0, 1.0], factor=1.0)
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def test_plots_draw_and_validate():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mom_lib.noise import plot_loss_curves, plot_steps_vs_batch
+
+    b = np.array([1.0, 2.0, 4.0, 8.0])
+    ax = plot_steps_vs_batch(
+        b, {"SGD": [80, 40, 25, 20], "HB": [80, 40, 20, 10]}, perfect_from="SGD", critical={"SGD": 3.0}
+    )
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert len(ax.lines) == 4  # two curves, the critical line, perfect scaling
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match=r"steps\['SGD'\] has shape"):
+        plot_steps_vs_batch(b, {"SGD": [1.0, 2.0]})
+    t = np.arange(50)
+    ax = plot_loss_curves({"a": (t, 0.9**t)}, target=0.1, bands={"band": (t, 0.8**t, 0.95**t)})
+    assert len(ax.lines) == 2 and len(ax.collections) == 1
+    assert np.all(ax.lines[0].get_xdata() > 0)  # t = 0 left out on the log axis
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match=r"curves\['a'\]: steps have shape"):
+        plot_loss_curves({"a": (t, t[:3])})
