@@ -352,8 +352,9 @@ def time_grid(max_steps: int, *, per_octave: int = 32) -> np.ndarray:
     r"""The steps at which :func:`expected_loss_curves` evaluates the loss: a geometric grid.
 
     With :math:`n` = ``per_octave``: steps of 1 up to :math:`2n`, then steps of 2 up to
-    :math:`4n`, of 4 up to :math:`8n`, and so on, so consecutive times differ by at most a
-    factor :math:`1 + 1/(2n)`, and every jump is a power of two. The grid stops at the last
+    :math:`4n`, of 4 up to :math:`8n`, and so on: every step up to :math:`2n` is on the grid,
+    from :math:`n` on consecutive times differ by at most a factor :math:`1 + 1/n` (``per_octave``
+    points per doubling), and every jump is a power of two. The grid stops at the last
     such step that is at most ``max_steps``.
 
     Examples:

@@ -287,7 +287,9 @@ def test_time_grid(per_octave):
     jumps = np.diff(t)
     assert np.all(jumps >= 1) and np.all(np.diff(jumps) >= 0)
     assert np.all(jumps & (jumps - 1) == 0)  # powers of two
-    assert np.all(jumps[1:] <= t[1:-1] / per_octave + 1)
+    late = t[:-1] >= per_octave
+    assert np.all(jumps[late] <= t[:-1][late] / per_octave)  # at most a factor 1 + 1 / per_octave
+    assert np.array_equal(t[: 2 * per_octave + 1], np.arange(2 * per_octave + 1))
 
 
 def test_steps_to_target_and_tuning():
