@@ -711,6 +711,7 @@ def plot_loss_curves(
     ax: Any = None,
     target: float | None = None,
     bands: dict[str, tuple[Any, Any, Any]] | None = None,
+    styles: dict[str, dict[str, Any]] | None = None,
     logx: bool = True,
 ) -> Any:
     r"""Expected-loss curves on log axes: ``{label: (steps, loss)}``, with an optional target line and bands.
@@ -722,6 +723,8 @@ def plot_loss_curves(
         target: draw the target loss as a dashed horizontal line.
         bands: ``{label: (t, low, high)}`` shaded ranges, e.g. a Monte Carlo mean
             :math:`\pm 2` standard errors.
+        styles: ``{label: matplotlib line properties}`` for some curves, e.g.
+            ``{"heavy ball": {"ls": "--"}}``.
         logx: a log step axis (else linear).
 
     Returns:
@@ -750,7 +753,7 @@ def plot_loss_curves(
         if t.shape != y.shape:
             raise ValueError(f"curves[{label!r}]: steps have shape {t.shape}, losses {y.shape}")
         keep = t > 0 if logx else np.ones(t.shape, dtype=bool)
-        ax.plot(t[keep], np.where(np.isfinite(y[keep]), y[keep], np.nan), label=label)
+        ax.plot(t[keep], np.where(np.isfinite(y[keep]), y[keep], np.nan), label=label, **(styles or {}).get(label, {}))
     if target is not None:
         ax.axhline(target, color="k", ls="--", lw=1, label=f"target {target:.3g}")
     ax.set_yscale("log")

@@ -375,8 +375,10 @@ def test_plots_draw_and_validate():
     with pytest.raises(ValueError, match=r"steps\['SGD'\] has shape"):
         plot_steps_vs_batch(b, {"SGD": [1.0, 2.0]})
     t = np.arange(50)
-    ax = plot_loss_curves({"a": (t, 0.9**t)}, target=0.1, bands={"band": (t, 0.8**t, 0.95**t)})
-    assert len(ax.lines) == 2 and len(ax.collections) == 1
+    ax = plot_loss_curves(
+        {"a": (t, 0.9**t)}, target=0.1, bands={"band": (t, 0.8**t, 0.95**t)}, styles={"a": {"ls": "--"}}
+    )
+    assert len(ax.lines) == 2 and len(ax.collections) == 1 and ax.lines[0].get_linestyle() == "--"
     assert np.all(ax.lines[0].get_xdata() > 0)  # t = 0 left out on the log axis
     plt.close(ax.figure)
     with pytest.raises(ValueError, match=r"curves\['a'\]: steps have shape"):
