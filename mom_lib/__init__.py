@@ -3,7 +3,8 @@
 Pure step rules (:mod:`mom_lib.steps`) and their registry (:mod:`mom_lib.methods`: label,
 convention and linear theory of each), one batched driver (:func:`run`), objectives with
 known minimizers (:mod:`mom_lib.objectives`), the linear theory (:mod:`mom_lib.theory`),
-convention conversions (:mod:`mom_lib.conventions`) and shared plots (:mod:`mom_lib.plotting`).
+convention conversions (:mod:`mom_lib.conventions`), shared plots (:mod:`mom_lib.plotting`) and
+the noisy quadratic model with its exact expected loss (:mod:`mom_lib.noise`).
 
 The book's momentum convention is PyTorch's:
 ``v <- beta * v + grad f(x)``, ``x <- x - lr * v``.
@@ -12,6 +13,16 @@ The book's momentum convention is PyTorch's:
 from .conventions import CONVENTIONS, lookahead_point, state_scale, step_rule_for, translate
 from .exercises import check
 from .formatting import format_small
+from .noise import (
+    NoisyQuadratic,
+    TunedSteps,
+    critical_batch_size,
+    expected_loss,
+    expected_loss_curves,
+    stationary_covariance,
+    steps_to_target,
+    tuned_steps_to_target,
+)
 from .objectives import (
     Himmelblau,
     LeastSquares,
@@ -53,17 +64,22 @@ __all__ = [
     "LeastSquares",
     "MultiWell1D",
     "MultiWell2D",
+    "NoisyQuadratic",
     "Objective",
     "Quadratic",
     "Result",
     "Rosenbrock",
+    "TunedSteps",
     "characteristic_roots",
     "check",
     "complex_band",
+    "critical_batch_size",
     "critical_beta",
     "effective_window",
     "ema",
     "ema_noise_variance",
+    "expected_loss",
+    "expected_loss_curves",
     "format_small",
     "gd",
     "gd_optimal_lr",
@@ -86,10 +102,13 @@ __all__ = [
     "rate",
     "run",
     "stability_limit",
+    "stationary_covariance",
+    "steps_to_target",
     "state_scale",
     "step_rule_for",
     "sutskever",
     "sutskever_nesterov",
     "torch_sgd",
     "translate",
+    "tuned_steps_to_target",
 ]
