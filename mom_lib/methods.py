@@ -76,6 +76,11 @@ class Method:
             rule has no linear theory.
         stability: ``stability(beta) -> h``, the largest :math:`\eta\lambda` for which the
             linear recurrence converges, in closed form; ``None`` without a linear theory.
+        state_space: ``state_space(lam, lr, beta) -> (a, c, e, g, b1)``: the rule's own state
+            :math:`s_t = (x_t, v_t)` on :math:`\tfrac12\lambda x^2` with a noisy gradient
+            :math:`\lambda x + \xi` evolves as :math:`s_{t+1} = R s_t + b\,\xi_t` with
+            :math:`R = \begin{pmatrix} a & c \\ e & g \end{pmatrix}`,
+            :math:`b = (b_1, 1)` (used by :mod:`mom_lib.noise`); ``None`` where not given.
     """
 
     name: str
@@ -86,6 +91,7 @@ class Method:
     form_of: str | None = None
     linear: LinearTheory | None = None
     stability: Callable[[Any], Any] | None = None
+    state_space: Callable[[Any, Any, Any], tuple[Any, ...]] | None = None
 
     def __post_init__(self) -> None:
         if self.form_of is None:
@@ -122,6 +128,17 @@ def _ema_linear(h: Any, beta: Any) -> tuple[Any, Any]:
     return 1 + beta - (1 - beta) * h, beta
 
 
+def _heavy_ball_state(lam: Any, lr: Any, beta: Any) -> tuple[Any, ...]:
+    """v' = beta v + lam x + xi, x' = x - lr v' = (1 - lr lam) x - lr beta v - lr xi."""
+    return 1 - lr * lam, -lr * beta + 0 * lam, lam + 0 * lr, beta + 0 * lam * lr, -lr + 0 * lam
+
+
+def _nesterov_state(lam: Any, lr: Any, beta: Any) -> tuple[Any, ...]:
+    """g = lam x + xi, v' = beta v + g, x' = x - lr (g + beta v') = (1 - lr lam (1 + beta)) x - lr beta^2 v - ..."""
+    a = 1 - lr * lam * (1 + beta)
+    return a, -lr * beta**2 + 0 * lam, lam + 0 * a, beta + 0 * a, -lr * (1 + beta) + 0 * lam
+
+
 def _gd_stability(beta: Any) -> Any:
     return 2 + 0 * beta
 
@@ -154,6 +171,7 @@ _ENTRIES = (
         "heavy ball",
         linear=_heavy_ball_linear,
         stability=_heavy_ball_stability,
+        state_space=_heavy_ball_state,
     ),
     Method(  # heavy ball but for its first step under dampening (0 by default, where they agree)
         "torch_sgd",
@@ -168,6 +186,7 @@ _ENTRIES = (
         "Nesterov",
         linear=_nesterov_linear,
         stability=_nesterov_stability,
+        state_space=_nesterov_state,
     ),
     Method(
         "sutskever",

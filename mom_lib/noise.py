@@ -44,7 +44,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_hyperparameter, check_nonnegative, check_positive
+from . import methods as _methods
+from ._validation import as_float_array, check_hyperparameter, check_nonnegative, check_positive, check_real
 from .objectives import Objective
 from .theory import rate
 
@@ -61,8 +62,6 @@ __all__ = [
     "plot_steps_vs_batch",
     "plot_loss_curves",
 ]
-
-_METHODS = ("heavy_ball", "nesterov")
 
 
 def _check_rng(rng: Any) -> np.random.Generator:
@@ -81,9 +80,11 @@ def _check_batch_size(batch_size: Any) -> np.ndarray:
     return b
 
 
-def _check_method(method: str) -> str:
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+def _check_method(method: Any) -> str:
+    """A registered method whose entry gives its noisy state-space form (:mod:`mom_lib.methods`)."""
+    with_state = tuple(k for k, m in _methods.METHODS.items() if m.state_space is not None)
+    if not isinstance(method, str) or method not in with_state:
+        raise ValueError(f"method must be one of {with_state}, got {method!r}")
     return method
 
 
@@ -220,14 +221,8 @@ def stationary_covariance(lam: Any, *, lr: Any, beta: Any, noise_var: Any) -> np
 
 
 def _transition(lam: np.ndarray, lr: np.ndarray, beta: np.ndarray, method: str):
-    """Entries (a, c, e, g) of R = [[a, c], [e, g]] and (b1, b2) of b, broadcast."""
-    if method == "heavy_ball":
-        a, c, b1 = 1 - lr * lam, -lr * beta + 0 * lam, -lr + 0 * lam
-    else:
-        a, c, b1 = 1 - lr * lam * (1 + beta), -lr * beta**2 + 0 * lam, -lr * (1 + beta) + 0 * lam
-    e = lam + 0 * a
-    g = beta + 0 * a
-    return a, c, e, g, b1
+    """Entries (a, c, e, g) of R = [[a, c], [e, g]] and b1 of b = (b1, 1), from the method's registry entry."""
+    return _methods.method(method).state_space(lam, lr, beta)
 
 
 def _congruence(a, c, e, g, pxx, pxv, pvv):
@@ -304,7 +299,7 @@ def expected_loss(
         raise ValueError(f"objective must be a NoisyQuadratic, got {type(objective).__name__}")
     n_steps = check_n_steps(n_steps)
     method = _check_method(method)
-    x0 = objective._point(x0)
+    x0 = objective._point(x0, "x0")
     if not np.all(np.isfinite(x0)):
         raise ValueError("x0 must be finite")
     bsz = _check_batch_size(batch_size)
@@ -430,7 +425,7 @@ def expected_loss_curves(
     if not isinstance(objective, NoisyQuadratic):
         raise ValueError(f"objective must be a NoisyQuadratic, got {type(objective).__name__}")
     method = _check_method(method)
-    x0 = objective._point(x0)
+    x0 = objective._point(x0, "x0")
     if x0.ndim != 1 or not np.all(np.isfinite(x0)):
         raise ValueError(f"x0 must be one finite point of shape ({objective.d},), got shape {x0.shape}")
     lr = check_hyperparameter("lr", lr)
@@ -638,8 +633,7 @@ def critical_batch_size(batch_sizes: Any, steps: Any, *, factor: float = 2.0) ->
         raise ValueError("batch_sizes must be positive and increasing")
     if not np.all(np.isfinite(s)) or np.any(s <= 0):
         raise ValueError("steps must be finite and > 0 (every batch size must reach the target)")
-    if not (np.isfinite(factor) and factor > 1):
-        raise ValueError(f"factor must be finite and > 1, got {factor!r}")
+    factor = check_real("factor", factor, low=1.0, low_closed=False)
     level = factor * s.min()
     k = int(np.argmax(s <= level))
     if k == 0:

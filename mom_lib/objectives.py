@@ -47,10 +47,12 @@ class Objective:
     def __call__(self, x: Any) -> np.ndarray:
         return self.value(x)
 
-    def _point(self, x: Any) -> np.ndarray:
-        x = as_float_array("x", x)
+    def _point(self, x: Any, name: str = "x") -> np.ndarray:
+        x = as_float_array(name, x)
         if x.ndim == 0 or x.shape[-1] != self.d:
-            raise ValueError(f"x must have shape (..., {self.d}) for this {self.d}-D objective, got shape {x.shape}")
+            raise ValueError(
+                f"{name} must have shape (..., {self.d}) for this {self.d}-D objective, got shape {x.shape}"
+            )
         return x
 
     @property

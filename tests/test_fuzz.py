@@ -82,6 +82,15 @@ from mom_lib import (
     translate,
 )
 from mom_lib.interactive import steps_figure, trajectory_figure
+from mom_lib.noise import (
+    NoisyQuadratic,
+    critical_batch_size,
+    expected_loss,
+    expected_loss_curves,
+    stationary_covariance,
+    steps_to_target,
+    tuned_steps_to_target,
+)
 
 matplotlib.use("Agg")
 
@@ -702,6 +711,125 @@ def _interactive_cases() -> list[Case]:
     return cases
 
 
+def _noise_cases() -> list[Case]:
+    nq = NoisyQuadratic([1.0, 0.5])
+    x0 = np.ones(2)
+    cases: list[Case] = []
+    eig = {k: v for k, v in POINTS.items() if k not in ("wrong-d", "scalar", "ragged")}
+    eig["negative"] = [1.0, -1.0]
+    cases += [
+        Case(f"NoisyQuadratic/eigenvalues={k}", ("eigenvalues",), lambda v=v: NoisyQuadratic(v)) for k, v in eig.items()
+    ]
+    cases += count_cases("NoisyQuadratic.zhang", "d", lambda v: NoisyQuadratic.zhang(v), zero=0)
+    rng = np.random.default_rng(0)
+    cases += [
+        Case(f"NoisyQuadratic.stochastic_grad/rng={k}", ("rng",), lambda v=v: nq.stochastic_grad(rng=v))
+        for k, v in {"None": None, "int": 0, "legacy": np.random.RandomState(0)}.items()
+    ]
+    cases += scalar_cases(
+        "NoisyQuadratic.stochastic_grad",
+        "batch_size",
+        NONNEG,
+        lambda v: nq.stochastic_grad(rng=rng, batch_size=v),
+        zero=0.0,
+    )
+    good_cov = {"lam": 1.0, "lr": 0.1, "beta": 0.5, "noise_var": 1.0}
+    for name, kinds, extra in [
+        ("lam", NONNEG, {"zero": 0.0}),
+        ("lr", NONNEG, {"beyond edge": 10.0}),
+        ("beta", NONNEG, FRACTION_EXTRA),
+        ("noise_var", NONNEG, {}),
+    ]:
+
+        def cov(v, name=name):
+            kw = {**good_cov, name: v}
+            return stationary_covariance(kw.pop("lam"), **kw)
+
+        cases += scalar_cases("stationary_covariance", name, kinds, cov, **extra)
+    good_loss = {"lr": 0.1, "beta": 0.5, "batch_size": 4, "n_steps": 5}
+    for name, kinds, extra in [("lr", NONNEG, {}), ("beta", NONNEG, FRACTION_EXTRA), ("batch_size", NONNEG, {})]:
+        cases += scalar_cases(
+            "expected_loss", name, kinds, lambda v, name=name: expected_loss(nq, x0, **{**good_loss, name: v}), **extra
+        )
+    cases += count_cases("expected_loss", "n_steps", lambda v: expected_loss(nq, x0, **{**good_loss, "n_steps": v}))
+    cases += point_cases("expected_loss", "x0", lambda v: expected_loss(nq, v, **good_loss))
+    cases.append(
+        Case("expected_loss/method=unknown", ("method",), lambda: expected_loss(nq, x0, method="adam", **good_loss))
+    )
+    cases.append(Case("expected_loss/objective=object", ("objective",), lambda: expected_loss(OBJ, x0, **good_loss)))
+    cases += count_cases(
+        "expected_loss", "average_from", lambda v: expected_loss(nq, x0, average_from=v, **good_loss), skip=("None",)
+    )
+    good_curves = {"lr": np.array([0.1, 0.2]), "beta": 0.5, "batch_size": 4, "max_steps": 64}
+    for name, kinds, extra in [("lr", NONNEG, {}), ("beta", NONNEG, FRACTION_EXTRA), ("batch_size", NONNEG, {})]:
+        cases += scalar_cases(
+            "expected_loss_curves",
+            name,
+            kinds,
+            lambda v, name=name: expected_loss_curves(nq, x0, **{**good_curves, name: v}),
+            **extra,
+        )
+    cases += count_cases(
+        "expected_loss_curves", "max_steps", lambda v: expected_loss_curves(nq, x0, **{**good_curves, "max_steps": v})
+    )
+    cases += count_cases(
+        "expected_loss_curves",
+        "per_octave",
+        lambda v: expected_loss_curves(nq, x0, per_octave=v, **good_curves),
+        zero=0,
+    )
+    times, curves = expected_loss_curves(nq, x0, **good_curves)
+    cases += scalar_cases("steps_to_target", "target", NONNEG, lambda v: steps_to_target(times, curves, v), zero=0.0)
+    cases.append(Case("steps_to_target/times=str", ("times",), lambda: steps_to_target("abc", curves, 0.1)))
+    cases.append(
+        Case("steps_to_target/loss=mismatched", ("loss", "times"), lambda: steps_to_target(times, np.ones(3), 0.1))
+    )
+    good_tuned = {"lr": np.array([0.1, 0.2]), "beta": np.array([0.0, 0.5]), "batch_size": np.array([1.0, 4.0])}
+    good_tuned |= {"target": 0.1, "max_steps": 64}
+    for name, kinds, extra in [
+        ("lr", NONNEG, {}),
+        ("beta", NONNEG, FRACTION_EXTRA),
+        ("batch_size", NONNEG, {}),
+        ("target", NONNEG, {"zero": 0.0}),
+    ]:
+        cases += scalar_cases(
+            "tuned_steps_to_target",
+            name,
+            kinds,
+            lambda v, name=name: tuned_steps_to_target(nq, x0, **{**good_tuned, name: v}),
+            **extra,
+        )
+    cases += count_cases(
+        "tuned_steps_to_target", "max_steps", lambda v: tuned_steps_to_target(nq, x0, **{**good_tuned, "max_steps": v})
+    )
+    sizes, steps = np.array([1.0, 2.0, 4.0, 8.0]), np.array([100.0, 50.0, 30.0, 25.0])
+    cases += scalar_cases(
+        "critical_batch_size", "factor", NONNEG, lambda v: critical_batch_size(sizes, steps, factor=v), below_one=0.5
+    )
+    cases.append(
+        Case(
+            "critical_batch_size/steps=mismatched",
+            ("steps", "batch_sizes"),
+            lambda: critical_batch_size(sizes, steps[:3]),
+        )
+    )
+    cases.append(
+        Case(
+            "critical_batch_size/batch_sizes=str",
+            ("batch_sizes",),
+            lambda: critical_batch_size(np.array(["1", "2"]), steps[:2]),
+        )
+    )
+    cases.append(
+        Case(
+            "critical_batch_size/steps=nan",
+            ("steps",),
+            lambda: critical_batch_size(sizes, np.array([100.0, np.nan, 30.0, 25.0])),
+        )
+    )
+    return cases
+
+
 CASES: list[Case] = [
     *_run_cases(),
     *_rule_cases(),
@@ -712,6 +840,7 @@ CASES: list[Case] = [
     *_check_cases(),
     *_plot_cases(),
     *_interactive_cases(),
+    *_noise_cases(),
 ]
 
 
@@ -884,7 +1013,7 @@ def extreme_problem(case: Extreme) -> str | None:
 
 def test_every_public_function_is_fuzzed() -> None:
     covered = {c.id.split("/")[0].split(".")[0].split("(")[0] for c in [*CASES, *EXTREME]}
-    objects = {"CONVENTIONS", "DIVERGENCE_THRESHOLD", "Objective", "Result"}  # constants and base classes
+    objects = {"CONVENTIONS", "DIVERGENCE_THRESHOLD", "Objective", "Result", "TunedSteps"}  # constants and base classes
     missing = set(mom_lib.__all__) - objects - covered
     assert not missing, f"no bad-input case for {sorted(missing)}"
 

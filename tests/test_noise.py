@@ -248,7 +248,7 @@ def test_expected_loss_validates():
         expected_loss(f, [1.0], lr=lambda t: 0.1 if t < 2 else -1.0, n_steps=3)
     with pytest.raises(ValueError, match="average_from must be None or a whole number >= 0"):
         expected_loss(f, [1.0], lr=0.1, n_steps=3, average_from=-1)
-    with pytest.raises(ValueError, match="n_steps must be a whole number"):
+    with pytest.raises(TypeError, match="n_steps must be a whole number"):
         expected_loss(f, [1.0], lr=0.1, n_steps=2.5)
 
 
