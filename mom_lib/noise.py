@@ -263,7 +263,7 @@ def expected_loss(
 
     with :math:`R_t, b_t` built from :math:`\eta_t, \beta_t` (module docstring). With
     ``average_from`` :math:`= s`, the state also carries the running sum
-    :math:`S_t = \sum_{s < \tau \le t} x_\tau`, and the result is the expected loss of the
+    :math:`S_t = \sum_{s < k \le t} x_k`, and the result is the expected loss of the
     Polyak–Ruppert average :math:`\bar x_t = S_t / (t - s)` for :math:`t > s` (and of
     :math:`x_t` up to :math:`t = s`).
 

@@ -113,15 +113,15 @@ def heavy_ball(
 
     .. math::
 
-        v_{t+1} = \beta v_t + (1 - \tau)\, \nabla f(x_t), \qquad x_{t+1} = x_t - \eta\, v_{t+1}
+        v_{t+1} = \beta v_t + (1 - \delta)\, \nabla f(x_t), \qquad x_{t+1} = x_t - \eta\, v_{t+1}
 
-    with dampening :math:`\tau` (0 by default). With :math:`\tau = 0` this is exactly
+    with dampening :math:`\delta` (0 by default). With :math:`\delta = 0` this is exactly
     ``torch.optim.SGD(lr=eta, momentum=beta)``. With :math:`\beta = 0` it is :func:`gd`.
 
-    **Differs from PyTorch when** :math:`\tau > 0`: PyTorch sets the first velocity to the
+    **Differs from PyTorch when** :math:`\delta > 0`: PyTorch sets the first velocity to the
     raw gradient, :math:`v_1 = \nabla f(x_0)`, ignoring the dampening on that step only;
-    this rule applies :math:`1 - \tau` on every step, so :math:`v_1 = (1-\tau)\nabla f(x_0)`.
-    With :math:`\tau = \beta` this rule is the exponential moving average of :func:`ema`.
+    this rule applies :math:`1 - \delta` on every step, so :math:`v_1 = (1-\delta)\nabla f(x_0)`.
+    With :math:`\delta = \beta` this rule is the exponential moving average of :func:`ema`.
 
     Args:
         x: iterate, shape ``(*batch, d)``.
@@ -129,7 +129,7 @@ def heavy_ball(
         grad_fn: gradient of the objective, ``(*batch, d) -> (*batch, d)``.
         lr: learning rate :math:`\eta \ge 0`.
         beta: momentum :math:`\beta \in [0, 1)`.
-        dampening: :math:`\tau \in [0, 1)`, scales the fresh gradient.
+        dampening: :math:`\delta \in [0, 1)`, scales the fresh gradient.
 
     Returns:
         ``(x_next, v_next)``.
@@ -162,12 +162,12 @@ def torch_sgd(
 
     .. math::
 
-        v_1 = \nabla f(x_0), \qquad v_{t+1} = \beta v_t + (1 - \tau) \nabla f(x_t) \ (t \ge 1),
+        v_1 = \nabla f(x_0), \qquad v_{t+1} = \beta v_t + (1 - \delta) \nabla f(x_t) \ (t \ge 1),
         \qquad x_{t+1} = x_t - \eta\, v_{t+1}
 
     PyTorch starts its momentum buffer at the raw gradient, so its first step ignores the
-    dampening :math:`\tau`; :func:`heavy_ball` applies :math:`1 - \tau` on every step. The two
-    agree when :math:`\tau = 0`. This rule exists to show that difference.
+    dampening :math:`\delta`; :func:`heavy_ball` applies :math:`1 - \delta` on every step. The two
+    agree when :math:`\delta = 0`. This rule exists to show that difference.
 
     Args:
         x: iterate, shape ``(*batch, d)``.
@@ -175,14 +175,14 @@ def torch_sgd(
         grad_fn: gradient of the objective.
         lr: learning rate :math:`\eta \ge 0`.
         beta: momentum :math:`\beta \in [0, 1)`.
-        dampening: :math:`\tau \in [0, 1)`.
+        dampening: :math:`\delta \in [0, 1)`.
         t: the index of the current step (0 for the first); :func:`mom_lib.run` passes it.
 
     Returns:
         ``(x_next, v_next)``.
 
     Examples:
-        With :math:`\tau = \beta = 0.9` the first step is :math:`1/(1-\tau) = 10` times
+        With :math:`\delta = \beta = 0.9` the first step is :math:`1/(1-\delta) = 10` times
         :func:`heavy_ball`'s:
 
         >>> import numpy as np
