@@ -9,10 +9,11 @@ differ, it finds the typical mistake that produces the same outputs and shows it
 **Adding an exercise.** Exercises live in one module per chapter (``ch01.py``, ``ch02.py``,
 ...). To add one:
 
-1. In ``mom_lib/exercises/chNN.py`` (create it for a new chapter, and import it at the end of
-   this file), write the reference from ``mom_lib``'s functions and call
-   :func:`register` with an :class:`Exercise`: its ``id``, the ``signature`` the chapter
-   states (``"name(arg1, arg2) -> result"``; the argument names are used in messages),
+1. In ``mom_lib/exercises/chNN.py`` (create it for a new chapter; every module named
+   ``chNN`` in this package is imported, and so registered, automatically), write the
+   reference from ``mom_lib``'s functions and call :func:`register` with an
+   :class:`Exercise`: its ``id``, the ``signature`` the chapter states
+   (``"name(arg1, arg2) -> result"``; the argument names are used in messages),
    the ``reference``, :class:`Case` inputs (keyed by argument name, in signature order; a
    ``drive`` for cases that chain calls, an ``expected`` for answers taken from elsewhere),
    and one :class:`Mistake` per typical error, each with a hint.
@@ -29,7 +30,10 @@ differ, it finds the typical mistake that produces the same outputs and shows it
 with :class:`Case` objects marked ``hidden=True``, whose inputs are never printed.
 """
 
-from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07  # noqa: F401 - importing registers the exercises
+import importlib
+import pkgutil
+import re
+
 from ._core import (
     DEFAULT_TIMEOUT,
     PRIVATE_ENV,
@@ -46,7 +50,13 @@ from ._core import (
     register,
 )
 
+# Importing a chapter's module registers its exercises: every ``chNN`` module of this package.
+CHAPTER_MODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if re.fullmatch(r"ch\d{2}", m.name)))
+for _name in CHAPTER_MODULES:
+    importlib.import_module(f"{__name__}.{_name}")
+
 __all__ = [
+    "CHAPTER_MODULES",
     "DEFAULT_TIMEOUT",
     "PRIVATE_ENV",
     "STRICT_ENV",
