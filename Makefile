@@ -28,6 +28,7 @@ test: book
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0 \
 	  || echo "torch is not installable here: the torch oracle tests will be skipped"
 	$(PY) -m ruff check mom_lib tests benchmarks tools
+	$(PY) -m ruff format --check mom_lib tests benchmarks tools chapters showcase.ipynb
 	MOM_SITE_DIR=_build/html MOM_LIB_STRICT_CHECKS=1 $(PY) -m pytest
 
 # The whole book as one PDF: a single-page build printed by headless Chromium (MathJax and the
@@ -42,7 +43,7 @@ pdf: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check --fix mom_lib tests benchmarks tools
-	$(PY) -m ruff format mom_lib tests benchmarks tools
+	$(PY) -m ruff format mom_lib tests benchmarks tools chapters showcase.ipynb
 
 # Re-execute every chapter in place (fresh kernel, top to bottom) and normalize its metadata.
 notebooks: $(STAMP)
