@@ -540,6 +540,9 @@ def grade_submission(
             chan.close()
     for eid in exercises:
         rows.setdefault(eid, _row(student, eid, "failed", "no result"))
+    notes = "; ".join(f"cell {e.get('cell', 0) + 1}: {e.get('error', '')}" for e in cell_errors)
+    for row in rows.values():
+        row["cell_errors"] = _short(notes)
     return [rows[e] for e in exercises]
 
 
@@ -575,6 +578,9 @@ def feedback(student: str, rows: list[dict[str, str]], note: str = "") -> str:
     lines = [f"# Feedback for {student}", ""]
     if note:
         lines += [f"Note: {note}", ""]
+    errors = next((r.get("cell_errors") for r in rows if r.get("cell_errors")), "")
+    if errors:
+        lines += [f"Cells that failed while grading: {errors}", ""]
     for r in rows:
         cases = f", {r['cases_passed']}/{r['cases_total']} cases" if r.get("cases_total") else ""
         points = f", {r['points']}/{r['max_points']} points" if r.get("max_points") else ""
