@@ -128,6 +128,10 @@ def test_wire_refuses_what_it_cannot_read_safely():
         wire.decode(huge)
     with pytest.raises(wire.WireError, match="unknown tag"):
         wire.decode({"t": "pickle", "data": ""})
+    with pytest.raises(wire.WireError, match="malformed"):
+        wire.parse(b'{"t": ' + b"9" * 5000 + b"}")
+    with pytest.raises(wire.WireError, match="malformed"):
+        wire.parse(b"[" * 100_000)
     with pytest.raises(wire.WireError, match="does not match"):
         wire.decode({"t": "array", "dtype": "<f8", "shape": [3], "data": "AAAAAAAAAAA="})
 

@@ -127,6 +127,23 @@ def hostile_class(tmp_path_factory):
     _write(subs / "custom_exc" / name, CUSTOM_EXC, WRONG_STEP, CHECKS[0], OPTIMAL, CHECKS[1])
     _write(subs / "lib_wrapper" / name, LIB_WRAPPER, CHECKS[0], OPTIMAL, CHECKS[1])
     _write(subs / "lib_reference" / name, LIB_REFERENCE, CHECKS[0], OPTIMAL, CHECKS[1])
+    weird = """
+import numpy as np
+
+class Evil:
+    def __repr__(self):
+        raise RuntimeError("no repr for you")
+
+    def __array__(self, *args, **kwargs):
+        raise RuntimeError("no array either")
+
+def gd_step(x, grad, lr):
+    return Evil()
+
+def gd_optimal(mu, L):
+    return np.zeros(5_000_000), [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
+"""
+    _write(subs / "weird" / name, weird, *CHECKS)
     vandal = f"""
 import os, signal, subprocess, sys
 for target in ({str(alice)!r}, os.path.join(os.path.dirname(os.getcwd()), "alice", {name!r})):
@@ -191,6 +208,13 @@ def test_answers_calling_the_library_are_reported(hostile_class, student):
     row = hostile_class["rows"][student, "ex-01-gd-step"]
     assert row["status"] == "uses library", row
     assert "mom_lib" in row["message"]
+
+
+def test_strange_return_values_fail_without_harm(hostile_class):
+    rows = hostile_class["rows"]
+    assert rows["weird", "ex-01-gd-step"]["status"] == "failed"
+    assert "returned a Evil" in rows["weird", "ex-01-gd-step"]["message"]
+    assert rows["weird", "ex-01-gd-optimal"]["status"] == "failed"
 
 
 def test_no_damage_to_others(hostile_class):
@@ -292,7 +316,7 @@ def test_memory_and_output_limits(tmp_path):
     argv = [str(subs), "--exercises", "ex-01-gd-step", "--out", str(out), *FAST, "--memory-mb", "512"]
     assert grade.main(argv) == 0
     assert _read(out)["hog", "ex-01-gd-step"]["status"] == "passed"
-    report = (tmp_path / "g.csv.feedback" / "hog.md").read_text()
+    (report,) = (p.read_text() for p in (tmp_path / "g.csv.feedback").glob("hog-*.md"))
     assert "cell 2: MemoryError" in report
 
 
@@ -338,7 +362,7 @@ def test_results_are_resumable(tmp_path):
     out = tmp_path / "g.csv"
     argv = [str(subs), "--exercises", "ex-01-gd-step", "--out", str(out), *FAST]
     assert grade.main(argv) == 0
-    part = tmp_path / "g.csv.parts" / "alice.json"
+    (part,) = (tmp_path / "g.csv.parts").glob("alice-*.json")
     saved = json.loads(part.read_text())
     saved["rows"][0]["message"] = "reused"
     part.write_text(json.dumps(saved))

@@ -320,7 +320,7 @@ def _call_in_sandbox(chan: Channel, fn: str, deadline: float, outcome, params, l
                     with np.errstate(all="ignore"):
                         value = target(*cb_args)
                     chan.send({"op": "return", "value": wire.encode(value)})
-                except (wire.WireError, KeyError, IndexError, TypeError, ValueError) as exc:
+                except Exception as exc:  # noqa: BLE001 - bad arguments for the gradient are the submission's error
                     chan.send({"op": "raise", "type": type(exc).__name__, "message": str(exc)[:200]})
                 continue
             library.update(str(x) for x in reply.get("library", [])[:20])
@@ -328,8 +328,8 @@ def _call_in_sandbox(chan: Channel, fn: str, deadline: float, outcome, params, l
                 try:
                     value = wire.decode(reply["value"])
                     after = [wire.decode(a, make_callable=lambda i: None) for a in reply.get("after", [])]
-                except (wire.WireError, KeyError, TypeError, ValueError) as exc:
-                    raise ChannelBrokenError(f"the returned value cannot be read: {exc}") from None
+                except Exception as exc:  # noqa: BLE001 - whatever breaks the format
+                    raise ChannelBrokenError(f"the returned value cannot be read: {str(exc)[:200]}") from None
                 for i, before in enumerate(kept):
                     if callable(before) or i >= len(after):
                         continue
@@ -515,6 +515,9 @@ def grade_submission(
             except (_Timeout, ChannelBrokenError) as exc:
                 why = f"the submission stopped answering ({type(exc).__name__})"
                 fields, restart = {"status": "failed", "message": why}, True
+            except Exception as exc:  # noqa: BLE001 - never let one submission stop the class
+                why = f"the grader could not use the submission's answer ({type(exc).__name__}: {str(exc)[:200]})"
+                fields, restart = {"status": "failed", "message": why}, True
             if fields["status"] == "not attempted" and fn not in defined and fields["message"].endswith("not defined"):
                 close = difflib.get_close_matches(fn, defined, n=1, cutoff=0.6)
                 if close:
@@ -593,7 +596,9 @@ def feedback(student: str, rows: list[dict[str, str]], note: str = "") -> str:
 
 
 def _safe_name(student: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", student)[:100] or "_"
+    """A file name for ``student``'s results: readable, and distinct for distinct names."""
+    digest = hashlib.sha256(student.encode()).hexdigest()[:8]
+    return f"{re.sub(r'[^A-Za-z0-9._-]', '_', student)[:80]}-{digest}"
 
 
 # ----------------------------------------------------------------------------- main
@@ -616,6 +621,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.submissions is None:
         parser.error("give the submissions directory")
+    if not args.submissions.exists():
+        parser.error(f"the submissions {args.submissions} do not exist")
     for name in ("timeout", "cell_timeout", "case_timeout"):
         if not getattr(args, name) > 0:
             parser.error(f"--{name.replace('_', '-')} must be a positive number of seconds, got {getattr(args, name)}")

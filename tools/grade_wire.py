@@ -149,8 +149,8 @@ def parse(data: bytes) -> dict:
     """One frame's JSON (after its length prefix); a :class:`WireError` for anything but an object."""
     try:
         message = json.loads(data.decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WireError(f"malformed frame: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, a number too long, nesting too deep
+        raise WireError(f"malformed frame: {str(exc)[:200]}") from None
     if not isinstance(message, dict):
         raise WireError("a frame must hold a JSON object")
     return message
