@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -141,3 +142,25 @@ def test_csv_is_written_atomically(tmp_path):
     grade.write_csv([grade._row("a", "ex-01-gd-step", "passed", "", points=1.0)], out)
     assert out.read_text().splitlines() == [",".join(grade.FIELDS), "a,ex-01-gd-step,passed,,,1.0,,"]
     assert [p.name for p in tmp_path.iterdir()] == ["g.csv"]
+
+
+def test_without_sandbox_the_grading_is_the_same(tmp_path):
+    """--no-sandbox (inside a container): the same decisions, made in the grader's process."""
+    cells = [
+        "import numpy as np\n\n\ndef gd_step(x, grad, lr):\n    return x - lr * grad",
+        "check('ex-01-gd-step', gd_step)",
+    ]
+    wrapper = [
+        "from mom_lib import gd\n\n\ndef gd_step(x, grad, lr):\n    return gd(x, 0 * x, lambda _: grad, lr=lr)[0]"
+    ]
+    subs = tmp_path / "subs"
+    for student, source in (("alice", cells), ("lazy", wrapper + cells[1:])):
+        (subs / student).mkdir(parents=True)
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in source])
+        nbformat.write(nb, subs / student / "01_fixture.ipynb")
+    out = tmp_path / "g.csv"
+    argv = [str(subs), "--exercises", "ex-01-gd-step", "--out", str(out), "--no-sandbox", "--cell-timeout", "5"]
+    assert grade.main(argv) == 0
+    rows = _read(out)
+    assert rows["alice", "ex-01-gd-step"]["status"] == "passed"
+    assert rows["lazy", "ex-01-gd-step"]["status"] == "uses library"

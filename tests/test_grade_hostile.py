@@ -144,6 +144,33 @@ def gd_optimal(mu, L):
     return np.zeros(5_000_000), [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
 """
     _write(subs / "weird" / name, weird, *CHECKS)
+    escape = f"""
+import os, socket, subprocess
+
+def _try(thunk):
+    try:
+        thunk()
+        return True
+    except BaseException:
+        return False
+
+def _connect():
+    socket.create_connection(("1.1.1.1", 443), timeout=1).close()
+
+procs = []
+def _spawn():
+    for _ in range(100):
+        procs.append(subprocess.Popen(["sleep", "30"]))
+
+net = _try(_connect)
+write = _try(lambda: open("/usr/escaped", "w").write("x"))
+book = os.path.exists({str(ROOT / "chapters")!r}) or os.path.exists({str(subs)!r})
+_try(_spawn)
+
+def gd_step(x, grad, lr):
+    raise RuntimeError(f"net={{net}} write={{write}} book={{book}} many={{len(procs) >= 100}}")
+"""
+    _write(subs / "escape" / name, escape, CHECKS[0])
     vandal = f"""
 import os, signal, subprocess, sys
 for target in ({str(alice)!r}, os.path.join(os.path.dirname(os.getcwd()), "alice", {name!r})):
@@ -215,6 +242,11 @@ def test_strange_return_values_fail_without_harm(hostile_class):
     assert rows["weird", "ex-01-gd-step"]["status"] == "failed"
     assert "returned a Evil" in rows["weird", "ex-01-gd-step"]["message"]
     assert rows["weird", "ex-01-gd-optimal"]["status"] == "failed"
+
+
+def test_sandbox_has_no_network_no_writable_system_no_book_and_few_processes(hostile_class):
+    message = hostile_class["rows"]["escape", "ex-01-gd-step"]["message"]
+    assert "net=False write=False book=False many=False" in message
 
 
 def test_no_damage_to_others(hostile_class):
