@@ -543,8 +543,14 @@ def grade_submission(
             chan.close()
     for eid in exercises:
         rows.setdefault(eid, _row(student, eid, "failed", "no result"))
-    # cells stopped by a mom_lib stand-in are the chapter's own figures and demonstrations: not news
-    shown = [e for e in cell_errors if not str(e.get("error", "")).startswith("LibraryUsed")]
+    # Reported: the failures of the cells defining a graded function, and any cell stopped by a limit.
+    # The chapter's own figures and demonstrations stop where they use mom_lib's stand-ins: not news.
+    answer_cells = {i for i, c in enumerate(cells) if any(re.search(rf"\bdef\s+{fn}\s*\(", c) for fn in plan.values())}
+    shown = [
+        e
+        for e in cell_errors
+        if e.get("cell") in answer_cells or str(e.get("error", "")).startswith(("MemoryError", "stopped after"))
+    ]
     notes = "; ".join(f"cell {e.get('cell', 0) + 1}: {e.get('error', '')}" for e in shown)
     for row in rows.values():
         row["cell_errors"] = _short(notes)
