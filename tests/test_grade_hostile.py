@@ -339,17 +339,32 @@ subprocess.Popen([sys.executable, "-c", "# {token}\\nwhile True: pass"], start_n
         _kill_all(token)
 
 
-def test_memory_and_output_limits(tmp_path):
+def test_memory_limit(tmp_path):
     hog = "buf = bytearray(1024 * 2**20)"
-    flood = "import sys\nfor _ in range(64):\n    sys.stdout.write('x' * 2**20)"
     subs = tmp_path / "subs"
-    _write(subs / "hog" / "01_fixture.ipynb", flood, hog, STEP, CHECKS[0])
+    _write(subs / "hog" / "01_fixture.ipynb", "x = 1", hog, STEP, CHECKS[0])
     out = tmp_path / "g.csv"
     argv = [str(subs), "--exercises", "ex-01-gd-step", "--out", str(out), *FAST, "--memory-mb", "512"]
     assert grade.main(argv) == 0
     assert _read(out)["hog", "ex-01-gd-step"]["status"] == "passed"
     (report,) = (p.read_text() for p in (tmp_path / "g.csv.feedback").glob("hog-*.md"))
     assert "cell 2: MemoryError" in report
+
+
+def test_a_flood_of_output_costs_the_grader_nothing(tmp_path):
+    flood = "import sys\nfor _ in range(256):\n    sys.stdout.write('x' * 2**20)"  # 256 MB in a few seconds
+    subs = tmp_path / "subs"
+    _write(subs / "flood" / "01_fixture.ipynb", flood, STEP, CHECKS[0])
+    out = tmp_path / "g.csv"
+    grader = [str(ROOT / "tools" / "grade.py"), str(subs), "--exercises", "ex-01-gd-step", "--out", str(out), *FAST]
+    # the largest resident set among the grader and everything it started, measured from a fresh parent
+    probe = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
+    probe += "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    run = subprocess.run([sys.executable, "-c", probe, sys.executable, *grader], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    peak_mb = int(run.stdout.split()[-1]) / 1024
+    assert _read(out)["flood", "ex-01-gd-step"]["status"] == "passed"
+    assert peak_mb < 200, f"a process of the grader reached {peak_mb:.0f} MB"
 
 
 def test_roster_errors_are_reported(tmp_path):
