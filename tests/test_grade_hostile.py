@@ -198,7 +198,7 @@ signal.signal(signal.SIGALRM, signal.SIG_IGN)
         "signal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass"  # ignores every limit but the last
     )
     _write(subs / "vandal" / name, vandal, STEP, CHECKS[0], OPTIMAL, CHECKS[1], stubborn)
-    argv = [str(subs), "--source", str(SOURCE), "--out", str(out), "--cell-timeout", "3", "--timeout", "8"]
+    argv = [str(subs), "--source", str(SOURCE), "--out", str(out), "--cell-timeout", "2", "--timeout", "5"]
     before = alice.read_bytes()
     try:
         status = grade.main(argv)
@@ -216,7 +216,7 @@ def test_honest_grades_intact(hostile_class):
     assert rows["bob", "ex-01-gd-step"]["status"] == "failed"
     assert "you stepped uphill" in rows["bob", "ex-01-gd-step"]["message"]
     assert rows["vandal", "ex-01-gd-step"]["status"] == "failed"
-    assert "did not finish within 8 s" in rows["vandal", "ex-01-gd-step"]["message"]
+    assert "did not finish within 5 s" in rows["vandal", "ex-01-gd-step"]["message"]
 
 
 @pytest.mark.parametrize("student", ["forge_results", "patch_check", "patch_allclose", "custom_exc"])
