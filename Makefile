@@ -25,6 +25,8 @@ book: $(STAMP)
 test: book
 	@test -x /usr/bin/chromium || { test "$$(id -u)" = 0 && apt-get update -qq && apt-get install -y -qq chromium; } \
 	  || echo "chromium is not installable here: the browser tests will be skipped"
+	@command -v bwrap >/dev/null || { test "$$(id -u)" = 0 && apt-get update -qq && apt-get install -y -qq bubblewrap; } \
+	  || echo "bubblewrap is not installable here: the sandboxed grading tests will be skipped"
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0 \
 	  || echo "torch is not installable here: the torch oracle tests will be skipped"
 	$(PY) -m ruff check mom_lib tests benchmarks tools
@@ -57,9 +59,17 @@ bench: $(STAMP)
 student: $(STAMP)
 	$(PY) tools/student_version.py --out $(or $(OUT),_build/student) $(if $(ZIP),--zip) $(NB)
 
-# Grade submissions: make grade SUBMISSIONS=dir SOURCE=_build/student/03_velocity_update.ipynb
+# Grade submissions, each in its own bubblewrap sandbox (tools/grade.py installs bubblewrap when
+# missing and we are root, and exits non-zero when it cannot sandbox or fails):
+#   make grade SUBMISSIONS=dir SOURCE=_build/student/03_velocity_update.ipynb [OUT=grades.csv]
+#     [TIMEOUT=600] [CELL_TIMEOUT=120] [CASE_TIMEOUT=10] [MEMORY_MB=2048] [JOBS=<cores>]
+#     [POINTS=ex-03-momentum-step=2,...] [RESUME=1]
 grade: $(STAMP)
-	$(PY) tools/grade.py $(SUBMISSIONS) $(if $(SOURCE),--source $(SOURCE)) --out $(or $(OUT),grades.csv)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir [SOURCE=released.ipynb] [OUT=grades.csv]"; exit 2; }
+	$(PY) tools/grade.py $(SUBMISSIONS) $(if $(SOURCE),--source $(SOURCE)) --out $(or $(OUT),grades.csv) \
+	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(CELL_TIMEOUT),--cell-timeout $(CELL_TIMEOUT)) \
+	  $(if $(CASE_TIMEOUT),--case-timeout $(CASE_TIMEOUT)) $(if $(MEMORY_MB),--memory-mb $(MEMORY_MB)) \
+	  $(if $(JOBS),--jobs $(JOBS)) $(if $(POINTS),--points $(POINTS)) $(if $(RESUME),--resume)
 
 clean:
 	rm -rf _build

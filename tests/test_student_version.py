@@ -103,3 +103,21 @@ def test_command_line_reports_errors_without_writing(tmp_path, capsys):
     assert not out.exists()
     assert sv.main([str(FIXTURE), "--out", str(out)]) == 0
     assert (out / "01_fixture.ipynb").exists()
+
+
+def test_nbgrader_blank_notebook_gets_no_marks(tmp_path):
+    """nbgrader's autograde gives a test cell its points when it raises nothing: a blank answer must raise."""
+    import os
+
+    from nbclient import NotebookClient
+
+    blank = sv.student_notebook(_source(), "fixture", nbgrader=True)
+    env = {k: v for k, v in os.environ.items() if k != "MOM_LIB_STRICT_CHECKS"}
+    env["NBGRADER_EXECUTION"] = "autograde"  # what nbgrader sets while it autogrades a notebook
+    client = NotebookClient(blank, timeout=60, kernel_name="python3", allow_errors=True)
+    client.execute(env=env, cwd=str(tmp_path))
+    tests = [c for c in blank.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert len(tests) == 2
+    for cell in tests:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert errors and errors[0].ename == "ExerciseNotAttempted", cell.source

@@ -394,6 +394,9 @@ def _fmt_inputs(case: Case) -> str:
 
 
 def _strict() -> bool:
+    """Strict when asked for, and while nbgrader autogrades or validates (it sets ``NBGRADER_EXECUTION``)."""
+    if os.environ.get("NBGRADER_EXECUTION", "").strip().lower() in ("autograde", "validate"):
+        return True
     return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
