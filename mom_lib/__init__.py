@@ -3,7 +3,8 @@
 Pure step rules (:mod:`mom_lib.steps`) and their registry (:mod:`mom_lib.methods`: label,
 convention and linear theory of each), one batched driver (:func:`run`), objectives with
 known minimizers (:mod:`mom_lib.objectives`), the linear theory (:mod:`mom_lib.theory`),
-convention conversions (:mod:`mom_lib.conventions`) and shared plots (:mod:`mom_lib.plotting`).
+convention conversions (:mod:`mom_lib.conventions`), shared plots (:mod:`mom_lib.plotting`) and a
+small neural network every step rule can train (:mod:`mom_lib.network`).
 
 The book's momentum convention is PyTorch's:
 ``v <- beta * v + grad f(x)``, ``x <- x - lr * v``.
@@ -12,6 +13,7 @@ The book's momentum convention is PyTorch's:
 from .conventions import CONVENTIONS, lookahead_point, state_scale, step_rule_for, translate
 from .exercises import check
 from .formatting import format_small
+from .network import MLP
 from .objectives import (
     Himmelblau,
     LeastSquares,
@@ -51,6 +53,7 @@ __all__ = [
     "DIVERGENCE_THRESHOLD",
     "Himmelblau",
     "LeastSquares",
+    "MLP",
     "MultiWell1D",
     "MultiWell2D",
     "Objective",
