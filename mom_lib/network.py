@@ -54,6 +54,7 @@ import numpy as np
 __all__ = ["MLP", "digits", "matmul", "power_iteration"]
 
 _ACTIVATIONS = ("tanh", "relu")
+_LOSSES = ("cross_entropy", "mse")
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -113,6 +114,9 @@ class MLP:
         weight_decay: :math:`\lambda \ge 0`, the L2 penalty :math:`\tfrac\lambda2\lVert w\rVert^2`
             on all parameters (its gradient :math:`\lambda w` is PyTorch's ``weight_decay``).
         bn_eps: :math:`\epsilon > 0` in the batch normalization.
+        loss: ``"cross_entropy"`` (softmax cross-entropy, the default) or ``"mse"``, the squared
+            error to the one-hot labels :math:`\frac1{2B}\sum_i \lVert z_{L,i} - Y_i \rVert^2`
+            (then :math:`\delta_L = (z_L - Y)/B`).
 
     Attributes:
         d: the number of parameters.
@@ -145,6 +149,7 @@ class MLP:
         batch_norm: bool = False,
         weight_decay: float = 0.0,
         bn_eps: float = 1e-5,
+        loss: str = "cross_entropy",
     ) -> None:
         try:
             X = np.asarray(X, dtype=np.float64)
@@ -169,6 +174,8 @@ class MLP:
                 raise ValueError(f"hidden must hold whole numbers >= 1 (layer widths), got {hidden!r}")
         if activation not in _ACTIVATIONS:
             raise ValueError(f"activation must be one of {_ACTIVATIONS}, got {activation!r}")
+        if loss not in _LOSSES:
+            raise ValueError(f"loss must be one of {_LOSSES}, got {loss!r}")
         if not isinstance(batch_norm, (bool, np.bool_)):
             raise TypeError(f"batch_norm must be True or False, got {batch_norm!r}")
         if batch_norm and not hidden:
@@ -187,6 +194,7 @@ class MLP:
         self.batch_norm = bool(batch_norm)
         self.weight_decay = float(weight_decay)
         self.bn_eps = float(bn_eps)
+        self.loss = loss
         widths = (self.n_in, *hidden, self.n_classes)
         self.n_layers = len(widths) - 1
         self.shapes: dict[str, tuple[int, ...]] = {}
@@ -337,14 +345,19 @@ class MLP:
                 acts.append(np.tanh(z) if self.activation == "tanh" else np.maximum(z, 0.0))
             L = self.n_layers
             logits = matmul(acts[-1], p[f"W{L}"]) + p[f"b{L}"][..., None, :]
-            shifted = logits - logits.max(axis=-1, keepdims=True)
-            expz = np.exp(shifted)
-            total = expz.sum(axis=-1, keepdims=True)
-            log_p = shifted - np.log(total)
-            value = -(Y * log_p).sum(axis=-1).mean(axis=-1)
+            if self.loss == "mse":
+                residual = logits - Y
+                value = 0.5 * (residual**2).sum(axis=-1).mean(axis=-1)
+                delta = residual / B  # df / dz_L
+            else:
+                shifted = logits - logits.max(axis=-1, keepdims=True)
+                expz = np.exp(shifted)
+                total = expz.sum(axis=-1, keepdims=True)
+                log_p = shifted - np.log(total)
+                value = -(Y * log_p).sum(axis=-1).mean(axis=-1)
+                delta = (expz / total - Y) / B  # df / dz_L
 
             grads: dict[str, np.ndarray] = {}
-            delta = (expz / total - Y) / B  # df / dz_L
             for layer in range(L, 0, -1):
                 a_prev = acts[layer - 1]
                 grads[f"W{layer}"] = matmul(np.swapaxes(a_prev, -1, -2), delta)
@@ -424,7 +437,8 @@ class MLP:
 
         Args:
             w: parameters, shape ``(*batch, d)``.
-            u: directions, shape broadcasting against ``w``; nonzero.
+            u: directions, shape broadcasting against ``w``; nonzero (``nan`` rows, from
+                diverged runs, give ``nan``).
             idx: the samples the loss is taken on (default: all).
             eps: :math:`\epsilon > 0`, the length of the difference step.
 
@@ -436,10 +450,11 @@ class MLP:
         if isinstance(eps, bool) or not np.isfinite(eps) or eps <= 0:
             raise ValueError(f"eps must be finite and > 0, got {eps!r}")
         norm = np.sqrt((u**2).sum(axis=-1, keepdims=True))
-        if np.any(norm == 0) or not np.all(np.isfinite(norm)):
-            raise ValueError("u must be finite and nonzero in every batch element")
+        if np.any(norm == 0):
+            raise ValueError("u must be nonzero in every batch element")
         h = eps / norm
-        return (self.loss_grad(w + h * u, idx)[1] - self.loss_grad(w - h * u, idx)[1]) / (2 * h)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return (self.loss_grad(w + h * u, idx)[1] - self.loss_grad(w - h * u, idx)[1]) / (2 * h)
 
     def sharpness(
         self,
@@ -494,7 +509,7 @@ def power_iteration(op: Any, u0: Any, *, n_iter: int) -> tuple[np.ndarray, np.nd
 
     Args:
         op: the operator, ``u -> A u``, for ``u`` of shape ``(*batch, d)``.
-        u0: the start vector(s), shape ``(*batch, d)``, nonzero.
+        u0: the start vector(s), shape ``(*batch, d)``, nonzero (``nan`` rows give ``nan``).
         n_iter: :math:`n \ge 1` products before the Rayleigh quotient.
 
     Returns:
@@ -513,13 +528,14 @@ def power_iteration(op: Any, u0: Any, *, n_iter: int) -> tuple[np.ndarray, np.nd
     if u.ndim == 0:
         raise ValueError("u0 must have a last axis (shape (*batch, d))")
     norm = np.sqrt((u**2).sum(axis=-1, keepdims=True))
-    if np.any(norm == 0) or not np.all(np.isfinite(norm)):
-        raise ValueError("u0 must be finite and nonzero in every batch element")
-    u = u / norm
-    for _ in range(n_iter):
-        au = np.asarray(op(u), dtype=np.float64)
-        u = au / np.sqrt((au**2).sum(axis=-1, keepdims=True))
-    return (u * np.asarray(op(u))).sum(axis=-1), u
+    if np.any(norm == 0):
+        raise ValueError("u0 must be nonzero in every batch element")
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        u = u / norm
+        for _ in range(n_iter):
+            au = np.asarray(op(u), dtype=np.float64)
+            u = au / np.sqrt((au**2).sum(axis=-1, keepdims=True))
+        return (u * np.asarray(op(u))).sum(axis=-1), u
 
 
 def _check_rng(rng: Any) -> None:

@@ -15,8 +15,9 @@ CONFIGS = [
     {"hidden": (6, 4), "activation": "tanh", "batch_norm": True},
     {"hidden": (5,), "activation": "relu", "batch_norm": True, "weight_decay": 0.03},
     {"hidden": (), "activation": "tanh", "weight_decay": 0.1},
+    {"hidden": (6,), "activation": "tanh", "loss": "mse"},
 ]
-IDS = ["tanh", "relu-2", "tanh-bn", "relu-bn-wd", "linear-wd"]
+IDS = ["tanh", "relu-2", "tanh-bn", "relu-bn-wd", "linear-wd", "tanh-mse"]
 
 
 def small(config, n=40):
@@ -61,7 +62,11 @@ def _torch_loss(torch, net, wt, X, y):
         else:
             z = z + wt[net.slices[f"b{layer}"]]
         a = z if last else (torch.tanh(z) if net.activation == "tanh" else torch.relu(z))
-    return F.cross_entropy(a, y) + 0.5 * net.weight_decay * (wt**2).sum()
+    if net.loss == "mse":
+        data = 0.5 * ((a - F.one_hot(y, net.n_classes).double()) ** 2).sum(axis=1).mean()
+    else:
+        data = F.cross_entropy(a, y)
+    return data + 0.5 * net.weight_decay * (wt**2).sum()
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=IDS)
@@ -214,6 +219,7 @@ def test_flatten_inverts_unflatten():
         ({"batch_norm": 1}, TypeError, "batch_norm must be True or False"),
         ({"batch_norm": True, "hidden": ()}, ValueError, "batch_norm needs at least one hidden layer"),
         ({"bn_eps": 0.0}, ValueError, "bn_eps must be finite and > 0"),
+        ({"loss": "hinge"}, ValueError, "loss must be one of"),
         ({"n_classes": 5}, ValueError, r"y must lie in \[0, 5\)"),
     ],
 )
@@ -243,7 +249,7 @@ def test_bad_data_and_inputs_are_refused_by_name():
         net.init(np.random.default_rng(0), scale=0.0)
     with pytest.raises(ValueError, match="eps must be finite and > 0"):
         net.hvp(w, w, eps=-1.0)
-    with pytest.raises(ValueError, match="u must be finite and nonzero"):
+    with pytest.raises(ValueError, match="u must be nonzero"):
         net.hvp(w, np.zeros_like(w))
     with pytest.raises(ValueError, match="give rng"):
         net.sharpness(w)
@@ -259,3 +265,7 @@ def test_diverged_parameters_give_nan_without_warnings():
     with np.errstate(all="raise"):
         value, grad = net.loss_grad(w)
     assert np.isnan(value) and np.isnan(grad).all()
+    good = net.init(np.random.default_rng(0))
+    with np.errstate(all="raise"):
+        s, u = net.sharpness(np.stack([good, w]), n_iter=3, rng=np.random.default_rng(1))
+    assert np.isfinite(s[0]) and np.isnan(s[1])

@@ -29,7 +29,7 @@ differ, it finds the typical mistake that produces the same outputs and shows it
 with :class:`Case` objects marked ``hidden=True``, whose inputs are never printed.
 """
 
-from . import ch01, ch02, ch03, ch04, ch05, ch06  # noqa: F401 - importing registers the exercises
+from . import ch01, ch02, ch03, ch04, ch05, ch06, ch08  # noqa: F401 - importing registers the exercises
 from ._core import (
     DEFAULT_TIMEOUT,
     PRIVATE_ENV,
