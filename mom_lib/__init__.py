@@ -3,8 +3,9 @@
 Pure step rules (:mod:`mom_lib.steps`) and their registry (:mod:`mom_lib.methods`: label,
 convention and linear theory of each), one batched driver (:func:`run`), objectives with
 known minimizers (:mod:`mom_lib.objectives`), the linear theory (:mod:`mom_lib.theory`),
-convention conversions (:mod:`mom_lib.conventions`), shared plots (:mod:`mom_lib.plotting`) and
-the noisy quadratic model with its exact expected loss (:mod:`mom_lib.noise`).
+convention conversions (:mod:`mom_lib.conventions`), shared plots (:mod:`mom_lib.plotting`),
+the noisy quadratic model with its exact expected loss (:mod:`mom_lib.noise`) and a small neural
+network every step rule can train (:mod:`mom_lib.network`).
 
 The book's momentum convention is PyTorch's:
 ``v <- beta * v + grad f(x)``, ``x <- x - lr * v``.
@@ -13,6 +14,7 @@ The book's momentum convention is PyTorch's:
 from .conventions import CONVENTIONS, lookahead_point, state_scale, step_rule_for, translate
 from .exercises import check
 from .formatting import format_small
+from .network import MLP
 from .noise import (
     NoisyQuadratic,
     TunedSteps,
@@ -62,6 +64,7 @@ __all__ = [
     "DIVERGENCE_THRESHOLD",
     "Himmelblau",
     "LeastSquares",
+    "MLP",
     "MultiWell1D",
     "MultiWell2D",
     "NoisyQuadratic",

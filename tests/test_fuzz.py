@@ -82,6 +82,7 @@ from mom_lib import (
     translate,
 )
 from mom_lib.interactive import steps_figure, trajectory_figure
+from mom_lib.network import MLP
 from mom_lib.noise import (
     NoisyQuadratic,
     critical_batch_size,
@@ -830,6 +831,60 @@ def _noise_cases() -> list[Case]:
     return cases
 
 
+def _network_cases() -> list[Case]:
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((12, 3)), np.arange(12) % 3
+    net = MLP(X, y, hidden=(4,))
+    w = net.init(np.random.default_rng(1))
+
+    def mlp(**changes: Any) -> MLP:
+        return MLP(**{"X": X, "y": y, "hidden": (4,), **changes})
+
+    cases: list[Case] = []
+    bad_x = {"str": np.array([["1"] * 3] * 12), "complex": X + 1j, "nan": np.where(X > 1, np.nan, X)}
+    bad_x |= {"None": None, "object": OBJ, "bool": X > 0, "1-D": X[:, 0], "empty": np.zeros((0, 3))}
+    cases += [Case(f"MLP/X={k}", ("X",), lambda v=v: mlp(X=v)) for k, v in bad_x.items()]
+    bad_y = {"float": y + 0.5, "str": y.astype(str), "bool": y > 0, "negative": y - 1, "short": y[:5], "None": None}
+    cases += [Case(f"MLP/y={k}", ("y",), lambda v=v: mlp(y=v)) for k, v in bad_y.items()]
+    bad_hidden = {"int": 4, "zero": (0,), "bool": (True,), "str": ("4",), "float": (4.5,), "None": None}
+    cases += [Case(f"MLP/hidden={k}", ("hidden",), lambda v=v: mlp(hidden=v)) for k, v in bad_hidden.items()]
+    for name, values in {
+        "activation": {"unknown": "sigmoid", "None": None},
+        "loss": {"unknown": "hinge", "None": None},
+        "batch_norm": {"int": 1, "str": "yes", "None": None},
+        "n_classes": {"one": 1, "bool": True, "float": 3.0, "too few": 2},
+    }.items():
+        cases += [Case(f"MLP/{name}={k}", (name, "y"), lambda n=name, v=v: mlp(**{n: v})) for k, v in values.items()]
+    cases += scalar_cases("MLP", "weight_decay", NONNEG, lambda v: mlp(weight_decay=v))
+    cases += scalar_cases("MLP", "bn_eps", NONNEG, lambda v: mlp(batch_norm=True, bn_eps=v), zero=0.0)
+    for method in ("value", "grad"):
+        cases += [
+            Case(f"MLP.{method}/w={k}", ("w",), lambda m=method, v=v: getattr(net, m)(v))
+            for k, v in {
+                "str": np.array(["1"] * net.d),
+                "complex": w + 1j,
+                "None": None,
+                "wrong-d": w[:-1],
+                "scalar": 1.0,
+                "bool": w > 0,
+            }.items()
+        ]
+    cases += [
+        Case(f"MLP.init/rng={k}", ("rng",), lambda v=v: net.init(v))
+        for k, v in {"None": None, "int": 0, "legacy": np.random.RandomState(0)}.items()
+    ]
+    cases += scalar_cases("MLP.init", "scale", NONNEG, lambda v: net.init(rng, scale=v), zero=0.0)
+    cases += [
+        Case(f"MLP.init/shape={k}", ("shape",), lambda v=v: net.init(rng, shape=v))
+        for k, v in {"int": 3, "negative": (-1,), "float": (2.5,), "bool": (True,)}.items()
+    ]
+    cases += [
+        Case(f"MLP.grad_on/idx={k}", ("idx",), lambda v=v: net.grad_on(w, v))
+        for k, v in {"float": np.array([0.5, 1.0]), "beyond n": np.array([0, 12]), "negative": np.array([-1])}.items()
+    ]
+    return cases
+
+
 CASES: list[Case] = [
     *_run_cases(),
     *_rule_cases(),
@@ -841,6 +896,7 @@ CASES: list[Case] = [
     *_plot_cases(),
     *_interactive_cases(),
     *_noise_cases(),
+    *_network_cases(),
 ]
 
 

@@ -11,9 +11,10 @@ digits, or print the value as a bound (:func:`mom_lib.format_small`).
 
 What is nudged is what differs between machines:
 
-* matrix products that mix coordinates: in ``LeastSquares`` and in a rotated ``Quadratic``, and
-  ``numpy.dot``; each is moved by up to ``ulps / 2`` ulp of ``|a| @ |b|``, the size of the
-  rounding error another summation order could make;
+* matrix products that mix coordinates: in ``LeastSquares`` and in a rotated ``Quadratic``,
+  every product of the neural network of ``mom_lib.network`` (its ``matmul``), and ``numpy.dot``;
+  each is moved by up to ``ulps / 2`` ulp of ``|a| @ |b|``, the size of the rounding error another
+  summation order could make;
 * ``numpy.linalg``'s solvers (``eigvalsh``, ``eigh``, ``eigvals``, ``svd``, ``lstsq``, ``solve``),
   given inputs moved by up to ``ulps / 2`` ulp, as a backward-stable solver on another kernel
   errs, and ``numpy.linalg.norm``'s result;
@@ -107,6 +108,10 @@ def _q_nudged(self, *args, **kwargs):
 
 
 _obj.Quadratic.__init__ = _q_nudged
+
+# every product of the neural network goes through mom_lib.network.matmul
+import mom_lib.network as _network
+_network.matmul = _product(_np.matmul)
 
 _np.linalg.norm = _wrap(_np.linalg.norm)
 
