@@ -1,6 +1,7 @@
 """mom_lib: the numerical core of the Momentum book.
 
-Pure step rules (:mod:`mom_lib.steps`) and their registry (:mod:`mom_lib.methods`: label,
+Pure step rules (:mod:`mom_lib.steps`; Adam, Lion, Muon and others in
+:mod:`mom_lib.optimizers`) and their registry (:mod:`mom_lib.methods`: label,
 convention and linear theory of each), one batched driver (:func:`run`), objectives with
 known minimizers (:mod:`mom_lib.objectives`), the linear theory (:mod:`mom_lib.theory`),
 convention conversions (:mod:`mom_lib.conventions`), shared plots (:mod:`mom_lib.plotting`) and
@@ -34,6 +35,18 @@ from .objectives import (
     minibatch_grad,
     noisy_grad,
 )
+from .optimizers import (
+    AdamState,
+    NAdamState,
+    ScheduleFreeState,
+    adam,
+    adamw,
+    lion,
+    muon,
+    nadam,
+    newton_schulz,
+    schedule_free_sgd,
+)
 from .plotting import plot_contours, plot_heatmap, plot_loss, plot_trajectory
 from .runner import DIVERGENCE_THRESHOLD, Result, run
 from .steps import ema, gd, heavy_ball, nesterov, sutskever, sutskever_nesterov, torch_sgd
@@ -58,6 +71,16 @@ from .theory import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdamState",
+    "NAdamState",
+    "ScheduleFreeState",
+    "adam",
+    "adamw",
+    "lion",
+    "muon",
+    "nadam",
+    "newton_schulz",
+    "schedule_free_sgd",
     "CONVENTIONS",
     "DIVERGENCE_THRESHOLD",
     "Himmelblau",

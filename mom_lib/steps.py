@@ -53,7 +53,9 @@ def _step_rule(rule: Callable[..., tuple[np.ndarray, np.ndarray]]) -> StepRule:
     ``grad_fn`` returns (an array of the shape of ``x``, or one that broadcasts into it along
     the batch axes, with every coordinate there: the same gradient for several rows of ``x``).
     """
-    flags = {n for n, p in inspect.signature(rule).parameters.items() if isinstance(p.default, bool)}
+    params = inspect.signature(rule).parameters
+    flags = {n for n, p in params.items() if isinstance(p.default, bool)}
+    options = {n for n, p in params.items() if isinstance(p.default, str)}  # choices by name
 
     @functools.wraps(rule)
     def checked(x: np.ndarray, v: np.ndarray, grad_fn: GradFn, **hyperparameters: Any):
@@ -67,6 +69,9 @@ def _step_rule(rule: Callable[..., tuple[np.ndarray, np.ndarray]]) -> StepRule:
                 check_count("t", val, low=0)
             elif k in flags:
                 check_flag(k, val)
+            elif k in options:
+                if not isinstance(val, str):
+                    raise TypeError(f"{k} must be a str naming a choice, got {type(val).__name__} {val!r}")
             else:
                 check_hyperparameter(k, val)
         return rule(x, v, checked_grad(grad_fn, batch_broadcast=True), **hyperparameters)

@@ -486,7 +486,7 @@ def _theory_cases() -> list[Case]:
         cases += scalar_cases(name, "lam", NONNEG, lambda v, fn=fn: fn(v, lr=0.1, beta=0.5))
         cases += scalar_cases(name, "lr", NONNEG, lambda v, fn=fn: fn(1.0, lr=v, beta=0.5))
         cases += scalar_cases(name, "beta", NONNEG, lambda v, fn=fn: fn(1.0, lr=0.1, beta=v), **FRACTION_EXTRA)
-        for kind, v in {"unknown": "adam", "None": None, "int": 1}.items():
+        for kind, v in {"unknown": "sgdw", "None": None, "int": 1}.items():
             cases.append(
                 Case(f"{name}/method={kind}", ("method",), lambda fn=fn, v=v: fn(1.0, lr=0.1, beta=0.5, method=v))
             )
@@ -502,7 +502,7 @@ def _theory_cases() -> list[Case]:
         cases += scalar_cases(name, "L", NONNEG, lambda v, fn=fn: fn(1.0, v), zero=0.0)
         cases.append(Case(f"{name}/mu > L", ("mu", "L"), lambda fn=fn: fn(10.0, 1.0)))
     cases += scalar_cases("stability_limit", "beta", NONNEG, lambda v: stability_limit(v), **FRACTION_EXTRA)
-    cases.append(Case("stability_limit/method=unknown", ("method",), lambda: stability_limit(0.5, method="adam")))
+    cases.append(Case("stability_limit/method=unknown", ("method",), lambda: stability_limit(0.5, method="sgdw")))
     cases += scalar_cases("critical_beta", "lam", NONNEG, lambda v: critical_beta(v, lr=0.1))
     cases += scalar_cases("critical_beta", "lr", NONNEG, lambda v: critical_beta(1.0, lr=v))
     cases.append(Case("critical_beta/lr * lam > 1", ("lr", "lam"), lambda: critical_beta(10.0, lr=1.0)))
@@ -558,7 +558,7 @@ def _convention_cases() -> list[Case]:
         **FRACTION_EXTRA,
     )
     for which in ("source", "target"):
-        for kind, v in {"unknown": "adam", "None": None, "int": 1, "list": ["ema"]}.items():
+        for kind, v in {"unknown": "sgdw", "None": None, "int": 1, "list": ["ema"]}.items():
             kw = {"source": "ema", "target": "pytorch", which: v}
             cases.append(
                 Case(
@@ -567,7 +567,7 @@ def _convention_cases() -> list[Case]:
             )
     cases += scalar_cases("state_scale", "lr", NONNEG, lambda v: state_scale("ema", lr=v, beta=0.5))
     cases += scalar_cases("state_scale", "beta", NONNEG, lambda v: state_scale("ema", lr=0.1, beta=v), **FRACTION_EXTRA)
-    for kind, v in {"unknown": "adam", "None": None, "list": ["ema"]}.items():
+    for kind, v in {"unknown": "sgdw", "None": None, "list": ["ema"]}.items():
         cases.append(
             Case(f"state_scale/convention={kind}", ("convention",), lambda v=v: state_scale(v, lr=0.1, beta=0.5))
         )
@@ -705,7 +705,7 @@ def _interactive_cases() -> list[Case]:
             "negative": [-0.1, 0.1],
         }.items():
             cases.append(Case(f"{fname}/lr={kind}", ("lr",), lambda fig=fig, v=v: fig(lr=v)))
-        for kind, v in {"unknown": ("adam",), "None": None, "str": "heavy_ball_x", "empty": ()}.items():
+        for kind, v in {"unknown": ("sgdw",), "None": None, "str": "heavy_ball_x", "empty": ()}.items():
             cases.append(Case(f"{fname}/methods={kind}", ("methods", "method"), lambda fig=fig, v=v: fig(methods=v)))
         cases += point_cases(fname, "x0", lambda v, fig=fig: fig(x0=v))
     return cases
@@ -754,7 +754,7 @@ def _noise_cases() -> list[Case]:
     cases += count_cases("expected_loss", "n_steps", lambda v: expected_loss(nq, x0, **{**good_loss, "n_steps": v}))
     cases += point_cases("expected_loss", "x0", lambda v: expected_loss(nq, v, **good_loss))
     cases.append(
-        Case("expected_loss/method=unknown", ("method",), lambda: expected_loss(nq, x0, method="adam", **good_loss))
+        Case("expected_loss/method=unknown", ("method",), lambda: expected_loss(nq, x0, method="sgdw", **good_loss))
     )
     cases.append(Case("expected_loss/objective=object", ("objective",), lambda: expected_loss(OBJ, x0, **good_loss)))
     cases += count_cases(
