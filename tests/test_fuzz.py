@@ -45,6 +45,8 @@ from mom_lib import (
     MultiWell2D,
     Quadratic,
     Rosenbrock,
+    adam,
+    adamw,
     characteristic_roots,
     check,
     complex_band,
@@ -61,10 +63,14 @@ from mom_lib import (
     iteration_matrix,
     iterations_to_tolerance,
     lag,
+    lion,
     lookahead_point,
     measured_rate,
     minibatch_grad,
+    muon,
+    nadam,
     nesterov,
+    newton_schulz,
     noisy_grad,
     optimal_params,
     plot_contours,
@@ -73,6 +79,7 @@ from mom_lib import (
     plot_trajectory,
     rate,
     run,
+    schedule_free_sgd,
     stability_limit,
     state_scale,
     step_rule_for,
@@ -356,6 +363,146 @@ def _rule_cases() -> list[Case]:
     )
     cases.append(Case("torch_sgd/t=-1", ("t",), lambda: torch_sgd(X0, np.zeros(2), F.grad, lr=0.1, beta=0.5, t=-1)))
     cases.append(Case("torch_sgd/t=str", ("t",), lambda: torch_sgd(X0, np.zeros(2), F.grad, lr=0.1, beta=0.5, t="0")))
+    return cases
+
+
+#: The optimizers of mom_lib.optimizers: hyperparameter -> kinds of bad value beyond NONNEG's.
+OPTIMIZERS = {
+    "adam": (
+        adam,
+        {"lr": {}, "beta1": FRACTION_EXTRA, "beta2": FRACTION_EXTRA, "eps": {"zero": 0.0}, "weight_decay": {}},
+    ),
+    "adamw": (
+        adamw,
+        {"lr": {}, "beta1": FRACTION_EXTRA, "beta2": FRACTION_EXTRA, "eps": {"zero": 0.0}, "weight_decay": {}},
+    ),
+    "nadam": (
+        nadam,
+        {"lr": {}, "beta1": FRACTION_EXTRA, "beta2": FRACTION_EXTRA, "eps": {"zero": 0.0}, "momentum_decay": {}},
+    ),
+    "lion": (lion, {"lr": {}, "beta1": FRACTION_EXTRA, "beta2": FRACTION_EXTRA, "weight_decay": {}}),
+    "schedule_free_sgd": (schedule_free_sgd, {"lr": {}, "beta": FRACTION_EXTRA, "weight_decay": {}}),
+    "muon": (muon, {"lr": {}, "beta": FRACTION_EXTRA, "weight_decay": {}}),
+}
+
+
+def _optimizer_cases() -> list[Case]:
+    cases: list[Case] = []
+    kinds = ("nan", "+inf", "negative", "bool", "str", "None", "complex", "object")
+    for name, (rule, hps) in OPTIMIZERS.items():
+        x0 = np.ones((2, 3)) if name == "muon" else X0
+        grad = (lambda x: x) if name == "muon" else F.grad
+
+        def call(rule=rule, x0=x0, grad=grad, **changes):  # noqa: ANN001, ANN202
+            kw = {"x": x0, "grad_fn": grad, "lr": 0.1, **changes}
+            x = kw.pop("x")
+            fresh = rule.init(x0) if hasattr(rule, "init") else np.zeros_like(x0)
+            state = kw.pop("state") if "state" in kw else fresh
+            return rule(x, state, kw.pop("grad_fn"), **kw)
+
+        def through_run(rule=rule, x0=x0, grad=grad, **changes):  # noqa: ANN001, ANN202
+            return run(rule, grad, x0, n_steps=3, **{"lr": 0.1, **changes})
+
+        for hp, extra in hps.items():
+            cases += scalar_cases(name, hp, kinds, lambda v, call=call, hp=hp: call(**{hp: v}), **extra)
+            cases += scalar_cases(
+                f"{name}.run", hp, ("nan", "negative", "str"), lambda v, r=through_run, hp=hp: r(**{hp: v}), **extra
+            )
+        cases += [
+            Case(f"{name}/x=None", ("x",), lambda call=call: call(x=None)),
+            Case(f"{name}/x=str", ("x",), lambda call=call: call(x=["1", "1"])),
+            Case(f"{name}/x=complex", ("x",), lambda call=call, x0=x0: call(x=x0 + 1j)),
+            Case(f"{name}/grad_fn=None", ("grad_fn",), lambda call=call: call(grad_fn=None)),
+            Case(f"{name}/grad_fn -> wrong shape", ("grad_fn",), lambda call=call: call(grad_fn=lambda x: x[..., :1])),
+            Case(f"{name}.run/grad_fn -> None", ("grad_fn",), lambda r=through_run: r(grad=lambda x: None)),
+            Case(f"{name}.run/unknown hyperparameter", ("momentum",), lambda r=through_run: r(momentum=0.9)),
+        ]
+        if hasattr(rule, "init"):  # a named state
+            field = rule.init(x0)._fields[1]
+            cases += [
+                Case(f"{name}/state=None", ("state",), lambda call=call: call(state=None)),
+                Case(f"{name}/state=array", ("state",), lambda call=call, x0=x0: call(state=np.zeros_like(x0))),
+                Case(
+                    f"{name}/state.{field} wrong shape",
+                    (f"state.{field}",),
+                    lambda call=call, r=rule, f=field, x0=x0: call(state=r.init(x0)._replace(**{f: np.zeros(5)})),
+                ),
+                Case(
+                    f"{name}/state.count=-1",
+                    ("state.count",),
+                    lambda call=call, r=rule, x0=x0: call(state=r.init(x0)._replace(count=-1)),
+                ),
+                Case(
+                    f"{name}/state.count=float",
+                    ("state.count",),
+                    lambda call=call, r=rule, x0=x0: call(state=r.init(x0)._replace(count=1.5)),
+                ),
+            ]
+        else:
+            cases += [
+                Case(f"{name}/v=None", ("v",), lambda call=call: call(state=None)),
+                Case(f"{name}/v wrong shape", ("v",), lambda call=call: call(state=np.zeros(5))),
+            ]
+    cases += [
+        Case(
+            "nadam/decoupled_weight_decay=str",
+            ("decoupled_weight_decay",),
+            lambda: run(nadam, F.grad, X0, n_steps=2, lr=0.1, decoupled_weight_decay="yes"),
+        ),
+        Case(
+            "schedule_free_sgd/average_start=float",
+            ("average_start",),
+            lambda: run(schedule_free_sgd, F.grad, X0, n_steps=2, lr=0.1, average_start=0.5),
+        ),
+        Case(
+            "muon/nesterov=str",
+            ("nesterov",),
+            lambda: muon(np.ones((2, 3)), np.zeros((2, 3)), lambda x: x, lr=0.1, nesterov="yes"),
+        ),
+        Case("muon/x=vector", ("x",), lambda: run(muon, F.grad, X0, n_steps=2, lr=0.1)),
+        Case(
+            "muon/adjust_lr_fn=unknown",
+            ("adjust_lr_fn",),
+            lambda: run(muon, lambda x: x, np.ones((2, 3)), n_steps=2, lr=0.1, adjust_lr_fn="rms"),
+        ),
+        Case(
+            "muon/adjust_lr_fn=None",
+            ("adjust_lr_fn",),
+            lambda: run(muon, lambda x: x, np.ones((2, 3)), n_steps=2, lr=0.1, adjust_lr_fn=None),
+        ),
+        Case(
+            "muon/adjust_lr_fn=number",
+            ("adjust_lr_fn",),
+            lambda: muon(np.ones((2, 3)), np.zeros((2, 3)), lambda x: x, lr=0.1, adjust_lr_fn=1.0),
+        ),
+    ]
+    g = np.ones((2, 3))
+    for kind, v in {
+        "None": None,
+        "str": [["1", "0"]],
+        "complex": g + 1j,
+        "bool": g > 0,
+        "nan": np.full((2, 3), np.nan),
+        "inf": np.full((2, 3), np.inf),
+        "vector": np.ones(3),
+        "scalar": 1.0,
+        "empty": np.zeros((0, 3)),
+        "object": OBJ,
+    }.items():
+        cases.append(Case(f"newton_schulz/g={kind}", ("g",), lambda v=v: newton_schulz(v)))
+    cases += count_cases("newton_schulz", "steps", lambda v: newton_schulz(g, steps=v), huge=100)
+    for kind, v in {
+        "two": (1.0, 2.0),
+        "str": ("3", "-4", "2"),
+        "nan": (math.nan, -4.0, 2.0),
+        "None": None,
+        "complex": (3 + 1j, -4.0, 2.0),
+        "bool": (True, -4.0, 2.0),
+    }.items():
+        cases.append(
+            Case(f"newton_schulz/coefficients={kind}", ("coefficients",), lambda v=v: newton_schulz(g, coefficients=v))
+        )
+    cases += scalar_cases("newton_schulz", "eps", NONNEG, lambda v: newton_schulz(g, eps=v), zero=0.0)
     return cases
 
 
@@ -833,6 +980,7 @@ def _noise_cases() -> list[Case]:
 CASES: list[Case] = [
     *_run_cases(),
     *_rule_cases(),
+    *_optimizer_cases(),
     *_objective_cases(),
     *_theory_cases(),
     *_convention_cases(),
@@ -1013,7 +1161,9 @@ def extreme_problem(case: Extreme) -> str | None:
 
 def test_every_public_function_is_fuzzed() -> None:
     covered = {c.id.split("/")[0].split(".")[0].split("(")[0] for c in [*CASES, *EXTREME]}
-    objects = {"CONVENTIONS", "DIVERGENCE_THRESHOLD", "Objective", "Result", "TunedSteps"}  # constants and base classes
+    # constants, base classes and the optimizers' state tuples
+    objects = {"CONVENTIONS", "DIVERGENCE_THRESHOLD", "Objective", "Result", "TunedSteps"}
+    objects |= {"AdamState", "NAdamState", "ScheduleFreeState"}
     missing = set(mom_lib.__all__) - objects - covered
     assert not missing, f"no bad-input case for {sorted(missing)}"
 
