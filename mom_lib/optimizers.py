@@ -97,7 +97,7 @@ def _nadam_init(x: np.ndarray) -> NAdamState:
 
 
 def _schedule_free_init(x: np.ndarray) -> ScheduleFreeState:
-    return ScheduleFreeState(0, x.copy())
+    return ScheduleFreeState(0, x.copy(order="K"))  # "K": keeps the driver's memory layout
 
 
 def _named_state_rule(init: Callable[[np.ndarray], tuple[Any, ...]]) -> Callable[[Callable[..., Any]], Any]:

@@ -177,12 +177,13 @@ def _checked_state(label: str, new: Any, old: tuple[Any, ...], shape: tuple[int,
     """``new`` must be a state of the type of ``old``, with every array field of shape ``shape``."""
     if type(new) is not type(old):
         raise TypeError(f"{label} must return its state as a {type(old).__name__}, got {_kind_of(new, None)}")
-    for field, value, before in zip(old._fields, new, old, strict=True):
-        if isinstance(before, np.ndarray):
-            check_returned(label, f"the state's {field}", value, shape)
-        else:
-            check_count(f"{label}: the state's {field}", value, low=0)
-    return new
+    fields = [
+        check_returned(label, f"the state's {field}", value, shape)
+        if isinstance(before, np.ndarray)
+        else check_count(f"{label}: the state's {field}", value, low=0)
+        for field, value, before in zip(old._fields, new, old, strict=True)
+    ]
+    return type(old)(*fields)
 
 
 def _nan_where(v: Any, diverged: np.ndarray) -> Any:
