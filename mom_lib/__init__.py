@@ -49,7 +49,7 @@ from .optimizers import (
 )
 from .plotting import plot_contours, plot_heatmap, plot_loss, plot_trajectory
 from .runner import DIVERGENCE_THRESHOLD, Result, run
-from .steps import ema, gd, heavy_ball, nesterov, sutskever, sutskever_nesterov, torch_sgd
+from .steps import ema, gd, heavy_ball, nesterov, qhm, sutskever, sutskever_nesterov, torch_sgd
 from .theory import (
     characteristic_roots,
     complex_band,
@@ -122,6 +122,7 @@ __all__ = [
     "plot_heatmap",
     "plot_loss",
     "plot_trajectory",
+    "qhm",
     "rate",
     "run",
     "stability_limit",

@@ -11,6 +11,10 @@ same iterates after an exact rescaling (:math:`g = \nabla f(x)`):
   it is the Sutskever form with :math:`u = x - x_{\mathrm{prev}}`.
 * ``ema``: :math:`m' = \beta m + (1-\beta) g,\ x' = x - \alpha m'`. Same iterates for
   :math:`\alpha = \eta / (1-\beta)`; the state is :math:`m = (1-\beta) v`.
+* ``qhm`` (Ma & Yarats 2019): :math:`m' = \beta m + (1-\beta) g,\
+  x' = x - \alpha((1-\nu) g + \nu m')`. Its heavy-ball member is :math:`\nu = 1`, the ``ema``
+  form: :math:`\alpha = \eta / (1-\beta)`, :math:`m = (1-\beta) v` (and :math:`\nu = \beta`,
+  same :math:`\alpha`, is Nesterov; see :func:`mom_lib.qhm`).
 
 Under a learning-rate schedule PyTorch's velocity remembers raw gradients while
 Sutskever's remembers steps already scaled by old learning rates, so the two differ; with
@@ -30,7 +34,7 @@ from .steps import StepRule
 __all__ = ["CONVENTIONS", "translate", "state_scale", "lookahead_point", "step_rule_for"]
 
 #: The conventions :func:`translate` knows; ``keras`` is another name for ``sutskever``.
-CONVENTIONS = ("pytorch", "sutskever", "keras", "polyak", "ema")
+CONVENTIONS = ("pytorch", "sutskever", "keras", "polyak", "ema", "qhm")
 
 
 def _name(convention: str, label: str = "convention") -> str:
@@ -40,18 +44,20 @@ def _name(convention: str, label: str = "convention") -> str:
 
 
 def _to_pytorch(convention: str, lr: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    return lr * (1 - beta) if _name(convention) == "ema" else lr
+    return lr * (1 - beta) if _name(convention) in ("ema", "qhm") else lr
 
 
 def _from_pytorch(convention: str, lr: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    return lr / (1 - beta) if _name(convention) == "ema" else lr
+    return lr / (1 - beta) if _name(convention) in ("ema", "qhm") else lr
 
 
 def translate(*, lr: Any, beta: Any, source: str, target: str) -> dict[str, np.ndarray]:
     r"""Hyperparameters in convention ``target`` that give the same iterates as ``(lr, beta)`` in ``source``.
 
     The momentum :math:`\beta` is the same in every convention; only the step size changes,
-    and only for the ``ema`` form: :math:`\eta = \alpha (1 - \beta)`.
+    and only for the ``ema`` and ``qhm`` forms: :math:`\eta = \alpha (1 - \beta)`. For ``qhm``
+    the heavy-ball member :math:`\nu = 1` is meant: as a source it is assumed, as a target it
+    is returned as ``"nu"``.
 
     Args:
         lr: the step size in ``source`` (:math:`\eta`, :math:`\epsilon` or :math:`\alpha`), >= 0.
@@ -59,7 +65,7 @@ def translate(*, lr: Any, beta: Any, source: str, target: str) -> dict[str, np.n
         source, target: names from :data:`CONVENTIONS`.
 
     Returns:
-        ``{"lr": ..., "beta": ...}`` for ``target``.
+        ``{"lr": ..., "beta": ...}`` for ``target`` (and ``"nu": 1.0`` for ``qhm``).
 
     Examples:
         >>> from mom_lib import translate
@@ -76,13 +82,15 @@ def translate(*, lr: Any, beta: Any, source: str, target: str) -> dict[str, np.n
         out = _from_pytorch(target, eta, beta)
     if not np.all(np.isfinite(out)):
         raise ValueError("lr must be smaller: lr / (1 - beta) exceeds the float range")
+    if _name(target) == "qhm":
+        return {"lr": out, "beta": beta, "nu": np.ones_like(out)}
     return {"lr": out, "beta": beta}
 
 
 def state_scale(convention: str, *, lr: Any, beta: Any) -> np.ndarray:
     r"""The factor :math:`c` with (state of ``convention``) :math:`= c\, v` (PyTorch's velocity), same iterates.
 
-    ``pytorch``: 1; ``sutskever``/``keras``/``polyak``: :math:`-\eta`; ``ema``: :math:`1 - \beta`.
+    ``pytorch``: 1; ``sutskever``/``keras``/``polyak``: :math:`-\eta`; ``ema``, ``qhm``: :math:`1 - \beta`.
     ``lr`` is PyTorch's :math:`\eta`.
     """
     lr = check_hyperparameter("lr", lr)

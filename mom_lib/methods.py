@@ -33,7 +33,7 @@ Examples:
     >>> print([float(c) for c in m.linear(0.5, 0.5)])  # trace and determinant at h = 0.5, beta = 0.5
     [0.75, 0.25]
     >>> list(METHODS)  # doctest: +NORMALIZE_WHITESPACE
-    ['gd', 'heavy_ball', 'torch_sgd', 'nesterov', 'sutskever', 'sutskever_nesterov', 'ema',
+    ['gd', 'heavy_ball', 'torch_sgd', 'nesterov', 'sutskever', 'sutskever_nesterov', 'ema', 'qhm',
      'adam', 'adamw', 'nadam', 'lion', 'schedule_free_sgd', 'muon']
     >>> method("sgd")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -68,7 +68,8 @@ class Method:
         hyperparameters: the hyperparameters the figures' sliders and the linear theory set,
             in order; ``("lr",)`` for a rule without momentum, ``("lr", "beta")`` otherwise.
         convention: the momentum convention the rule is written in, a name in
-            :data:`mom_lib.conventions.CONVENTIONS` (``"pytorch"``, ``"sutskever"``, ``"ema"``);
+            :data:`mom_lib.conventions.CONVENTIONS` (``"pytorch"``, ``"sutskever"``, ``"ema"``,
+            ``"qhm"``);
             ``None`` for a rule without momentum (the same in every convention) and for the
             optimizers of :mod:`mom_lib.optimizers`, whose hyperparameters no convention
             translates (they are PyTorch's, as named there).
@@ -218,6 +219,15 @@ _ENTRIES = (
         steps.ema,
         "EMA momentum",
         convention="ema",
+        form_of="heavy_ball",
+        linear=_ema_linear,
+        stability=_ema_stability,
+    ),
+    Method(  # alpha = lr, nu = 1 (its default): heavy ball with eta = alpha (1 - beta)
+        "qhm",
+        steps.qhm,
+        "QHM",
+        convention="qhm",
         form_of="heavy_ball",
         linear=_ema_linear,
         stability=_ema_stability,

@@ -77,6 +77,7 @@ from mom_lib import (
     plot_heatmap,
     plot_loss,
     plot_trajectory,
+    qhm,
     rate,
     run,
     schedule_free_sgd,
@@ -329,20 +330,21 @@ RULES = {
     "sutskever": (sutskever, ("lr", "beta")),
     "sutskever_nesterov": (sutskever_nesterov, ("lr", "beta")),
     "ema": (ema, ("lr", "beta")),
+    "qhm": (qhm, ("lr", "beta", "nu")),
 }
 
 
 def _rule_cases() -> list[Case]:
     cases: list[Case] = []
     for name, (rule, hps) in RULES.items():
-        good = {k: {"lr": 0.1, "beta": 0.5, "dampening": 0.0}[k] for k in hps}
+        good = {k: {"lr": 0.1, "beta": 0.5, "dampening": 0.0, "nu": 0.7}[k] for k in hps}
 
         def call(rule=rule, good=good, **changes):  # noqa: ANN001, ANN202
             kw = {"x": X0, "v": np.zeros(2), "grad_fn": F.grad, **good, **changes}
             return rule(kw.pop("x"), kw.pop("v"), kw.pop("grad_fn"), **kw)
 
         for hp in hps:
-            extra = FRACTION_EXTRA if hp != "lr" else {}
+            extra = {"above": 1.5} if hp == "nu" else (FRACTION_EXTRA if hp != "lr" else {})
             kinds = ("nan", "+inf", "negative", "bool", "str", "None", "complex", "object")
             cases += scalar_cases(name, hp, kinds, lambda v, call=call, hp=hp: call(**{hp: v}), **extra)
         cases += [

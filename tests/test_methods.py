@@ -196,6 +196,7 @@ def test_default_step_rules_per_convention_are_unchanged():
         "keras": steps.sutskever,
         "polyak": steps.sutskever,
         "ema": steps.ema,
+        "qhm": steps.qhm,
     }
     assert {c: step_rule_for(c) for c in CONVENTIONS} == want
 
