@@ -311,9 +311,9 @@ def nadam(
     The second term is the momentum of the *next* step, taken now: the look-ahead of
     :func:`mom_lib.nesterov`. With ``decoupled_weight_decay`` the decay is
     :math:`x \leftarrow (1-\eta\lambda) x` instead of :math:`\lambda x` in :math:`g_t`.
-    **PyTorch:** this is ``torch.optim.NAdam`` exactly, in float64; PyTorch keeps
+    **PyTorch:** this is ``torch.optim.NAdam`` in float64, except that PyTorch keeps
     :math:`\Pi_t` (and the step count) as float32 tensors, so it differs from this rule by
-    float32 round-off (about 1e-7 relative).
+    float32 round-off in :math:`\Pi_t` (below 1e-7 relative).
 
     Args:
         x: iterate, shape ``(*batch, d)``.

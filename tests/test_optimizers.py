@@ -121,8 +121,9 @@ def test_adamw_equals_torch_adamw(hp):
 @given(hp=HYPER, momentum_decay=st.floats(0.0, 0.1), decoupled=st.booleans())
 def test_nadam_equals_torch_nadam(hp, momentum_decay, decoupled):
     """To 1e-7, not 1e-10: torch keeps NAdam's step count and its product of momenta
-    mu_1 ... mu_t as float32 tensors (``torch.tensor(1.0)``, the default dtype), so its
-    step sizes (1 - mu_t) / (1 - prod) carry float32 round-off, about 6e-8 relative."""
+    mu_1 ... mu_t as float32 tensors (``torch.tensor(1.0)``, the default dtype). The count is
+    exact in float32, the product is not: its step sizes (1 - mu_t) / (1 - prod) carry float32
+    round-off, about 6e-8 relative (measured: up to 3.6e-9 in x over 100 random settings)."""
     assert_steps_equal_torch("NAdam", nadam, hp, 1e-7, momentum_decay=momentum_decay, decoupled_weight_decay=decoupled)
 
 
