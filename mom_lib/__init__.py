@@ -11,7 +11,7 @@ The book's momentum convention is PyTorch's:
 ``v <- beta * v + grad f(x)``, ``x <- x - lr * v``.
 """
 
-from .conventions import CONVENTIONS, lookahead_point, state_scale, step_rule_for, translate
+from .conventions import CONVENTIONS, demon, lookahead_point, state_scale, step_rule_for, translate
 from .exercises import check
 from .formatting import format_small
 from .noise import (
@@ -98,6 +98,7 @@ __all__ = [
     "complex_band",
     "critical_batch_size",
     "critical_beta",
+    "demon",
     "effective_window",
     "ema",
     "ema_noise_variance",

@@ -51,6 +51,7 @@ from mom_lib import (
     check,
     complex_band,
     critical_beta,
+    demon,
     effective_window,
     ema,
     ema_noise_variance,
@@ -714,6 +715,8 @@ def _convention_cases() -> list[Case]:
                     f"translate/{which}={kind}", ("convention", which), lambda kw=kw: translate(lr=0.1, beta=0.5, **kw)
                 )
             )
+    cases += scalar_cases("demon", "beta", NONNEG, lambda v: demon(beta=v, n_steps=10), **FRACTION_EXTRA)
+    cases += count_cases("demon", "n_steps", lambda v: demon(beta=0.9, n_steps=v), zero=0)
     cases += scalar_cases("state_scale", "lr", NONNEG, lambda v: state_scale("ema", lr=v, beta=0.5))
     cases += scalar_cases("state_scale", "beta", NONNEG, lambda v: state_scale("ema", lr=0.1, beta=v), **FRACTION_EXTRA)
     for kind, v in {"unknown": "sgdw", "None": None, "list": ["ema"]}.items():
