@@ -1,6 +1,7 @@
 """mom_lib: the numerical core of the Momentum book.
 
-Pure step rules (:mod:`mom_lib.steps`) and their registry (:mod:`mom_lib.methods`: label,
+Pure step rules (:mod:`mom_lib.steps`; Adam, Lion, Muon and others in
+:mod:`mom_lib.optimizers`) and their registry (:mod:`mom_lib.methods`: label,
 convention and linear theory of each), one batched driver (:func:`run`), objectives with
 known minimizers (:mod:`mom_lib.objectives`), the linear theory (:mod:`mom_lib.theory`),
 convention conversions (:mod:`mom_lib.conventions`), shared plots (:mod:`mom_lib.plotting`),
@@ -11,7 +12,7 @@ The book's momentum convention is PyTorch's:
 ``v <- beta * v + grad f(x)``, ``x <- x - lr * v``.
 """
 
-from .conventions import CONVENTIONS, lookahead_point, state_scale, step_rule_for, translate
+from .conventions import CONVENTIONS, demon, lookahead_point, state_scale, step_rule_for, translate
 from .exercises import check
 from .formatting import format_small
 from .network import MLP
@@ -36,9 +37,21 @@ from .objectives import (
     minibatch_grad,
     noisy_grad,
 )
+from .optimizers import (
+    AdamState,
+    NAdamState,
+    ScheduleFreeState,
+    adam,
+    adamw,
+    lion,
+    muon,
+    nadam,
+    newton_schulz,
+    schedule_free_sgd,
+)
 from .plotting import plot_contours, plot_heatmap, plot_loss, plot_trajectory
 from .runner import DIVERGENCE_THRESHOLD, Result, run
-from .steps import ema, gd, heavy_ball, nesterov, sutskever, sutskever_nesterov, torch_sgd
+from .steps import ema, gd, heavy_ball, nesterov, qhm, sutskever, sutskever_nesterov, torch_sgd
 from .theory import (
     characteristic_roots,
     complex_band,
@@ -60,6 +73,16 @@ from .theory import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdamState",
+    "NAdamState",
+    "ScheduleFreeState",
+    "adam",
+    "adamw",
+    "lion",
+    "muon",
+    "nadam",
+    "newton_schulz",
+    "schedule_free_sgd",
     "CONVENTIONS",
     "DIVERGENCE_THRESHOLD",
     "Himmelblau",
@@ -78,6 +101,7 @@ __all__ = [
     "complex_band",
     "critical_batch_size",
     "critical_beta",
+    "demon",
     "effective_window",
     "ema",
     "ema_noise_variance",
@@ -102,6 +126,7 @@ __all__ = [
     "plot_heatmap",
     "plot_loss",
     "plot_trajectory",
+    "qhm",
     "rate",
     "run",
     "stability_limit",

@@ -19,6 +19,13 @@ _RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "lr": (0.0, math.inf, True, False),
     "beta": (0.0, 1.0, True, False),
     "dampening": (0.0, 1.0, True, False),
+    "nu": (0.0, 1.0, True, True),
+    # the optimizers of mom_lib.optimizers (Adam, Lion, Muon, ...)
+    "beta1": (0.0, 1.0, True, False),
+    "beta2": (0.0, 1.0, True, False),
+    "eps": (0.0, math.inf, False, False),
+    "weight_decay": (0.0, math.inf, True, False),
+    "momentum_decay": (0.0, math.inf, True, False),
 }
 
 

@@ -510,7 +510,8 @@ def _method_names(methods: Any) -> tuple[str, ...]:
     if not methods:
         raise ValueError("methods must name at least one method")
     for m in methods:
-        _rule(m)
+        if _methods.method(m).matrix:
+            raise ValueError(f"methods must name rules for vectors; {m!r} steps a matrix parameter (shape (A, B))")
     return tuple(methods)
 
 

@@ -21,7 +21,8 @@ function of :math:`h` and :math:`\beta` (at the defaults of the rule's other
 hyperparameters: no dampening, no bias correction). A rule whose iterates are not a linear
 recurrence (Adam, Lion, ...) has ``linear=None`` and the theory functions refuse it by name.
 
-**Adding a rule** takes one entry: write the rule in :mod:`mom_lib.steps`, then add a
+**Adding a rule** takes one entry: write the rule in :mod:`mom_lib.steps` (or
+:mod:`mom_lib.optimizers`, for a rule with a named state), then add a
 :class:`Method` to the tuple below (see ``CONTRIBUTING.md``).
 
 Examples:
@@ -31,12 +32,13 @@ Examples:
     Nesterov pytorch nesterov ('lr', 'beta')
     >>> print([float(c) for c in m.linear(0.5, 0.5)])  # trace and determinant at h = 0.5, beta = 0.5
     [0.75, 0.25]
-    >>> list(METHODS)
-    ['gd', 'heavy_ball', 'torch_sgd', 'nesterov', 'sutskever', 'sutskever_nesterov', 'ema']
-    >>> method("adam")  # doctest: +ELLIPSIS
+    >>> list(METHODS)  # doctest: +NORMALIZE_WHITESPACE
+    ['gd', 'heavy_ball', 'torch_sgd', 'nesterov', 'sutskever', 'sutskever_nesterov', 'ema', 'qhm',
+     'adam', 'adamw', 'nadam', 'lion', 'schedule_free_sgd', 'muon']
+    >>> method("sgd")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: unknown method 'adam': method must be one of ('gd', 'heavy_ball', ..., 'ema')
+    ValueError: unknown method 'sgd': method must be one of ('gd', 'heavy_ball', ..., 'muon')
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from . import steps
+from . import optimizers, steps
 from .steps import StepRule
 
 __all__ = ["Method", "METHODS", "method"]
@@ -66,8 +68,11 @@ class Method:
         hyperparameters: the hyperparameters the figures' sliders and the linear theory set,
             in order; ``("lr",)`` for a rule without momentum, ``("lr", "beta")`` otherwise.
         convention: the momentum convention the rule is written in, a name in
-            :data:`mom_lib.conventions.CONVENTIONS` (``"pytorch"``, ``"sutskever"``, ``"ema"``);
-            ``None`` for a rule without momentum (the same in every convention).
+            :data:`mom_lib.conventions.CONVENTIONS` (``"pytorch"``, ``"sutskever"``, ``"ema"``,
+            ``"qhm"``);
+            ``None`` for a rule without momentum (the same in every convention) and for the
+            optimizers of :mod:`mom_lib.optimizers`, whose hyperparameters no convention
+            translates (they are PyTorch's, as named there).
         form_of: the method this rule writes in its convention (``"heavy_ball"`` for
             ``sutskever``); its own name for a method in the book's (PyTorch) convention.
         linear: ``linear(h, beta) -> (trace, det)`` with :math:`h = \eta\lambda`: the
@@ -81,6 +86,8 @@ class Method:
             :math:`\lambda x + \xi` evolves as :math:`s_{t+1} = R s_t + b\,\xi_t` with
             :math:`R = \begin{pmatrix} a & c \\ e & g \end{pmatrix}`,
             :math:`b = (b_1, 1)` (used by :mod:`mom_lib.noise`); ``None`` where not given.
+        matrix: the rule's iterate is a matrix, shape ``(..., A, B)`` (Muon); the figures,
+            which run on 2-D objectives, refuse it.
     """
 
     name: str
@@ -92,6 +99,7 @@ class Method:
     linear: LinearTheory | None = None
     stability: Callable[[Any], Any] | None = None
     state_space: Callable[[Any, Any, Any], tuple[Any, ...]] | None = None
+    matrix: bool = False
 
     def __post_init__(self) -> None:
         if self.form_of is None:
@@ -215,6 +223,22 @@ _ENTRIES = (
         linear=_ema_linear,
         stability=_ema_stability,
     ),
+    Method(  # alpha = lr, nu = 1 (its default): heavy ball with eta = alpha (1 - beta)
+        "qhm",
+        steps.qhm,
+        "QHM",
+        convention="qhm",
+        form_of="heavy_ball",
+        linear=_ema_linear,
+        stability=_ema_stability,
+    ),
+    # The optimizers of mom_lib.optimizers: no linear theory, PyTorch's hyperparameter names.
+    Method("adam", optimizers.adam, "Adam", hyperparameters=("lr",), convention=None),
+    Method("adamw", optimizers.adamw, "AdamW", hyperparameters=("lr",), convention=None),
+    Method("nadam", optimizers.nadam, "NAdam", hyperparameters=("lr",), convention=None),
+    Method("lion", optimizers.lion, "Lion", hyperparameters=("lr",), convention=None),
+    Method("schedule_free_sgd", optimizers.schedule_free_sgd, "schedule-free SGD", convention=None),
+    Method("muon", optimizers.muon, "Muon", hyperparameters=("lr", "beta"), convention=None, matrix=True),
 )
 
 #: Every method by name, in the order above (read-only).

@@ -16,6 +16,7 @@ import numpy as np
 
 from ._validation import (
     _kind_of,
+    check_count,
     check_flag,
     check_hyperparameter,
     check_n_steps,
@@ -50,7 +51,12 @@ class Result:
         x: iterates, shape ``(n_steps + 1, *batch, d)`` with ``x[0] = x0`` (``keep="all"``), or
             the final iterate only, shape ``(1, *batch, d)`` (``keep="last"``). Entries after a
             run diverged are ``nan``.
-        v: the rule's state after the last step, shape ``(*batch, d)`` (``nan`` where diverged).
+        v: the rule's state after the last step. For a rule with one buffer (``heavy_ball``,
+            ``nesterov``, ...) the bare array, shape ``(*batch, d)``; for a rule that declares a
+            named state (``step.init``, e.g. :func:`mom_lib.adam`'s
+            :class:`~mom_lib.optimizers.AdamState`) that named tuple, each array field of shape
+            ``(*batch, d)`` and the step ``count`` a whole number. Array entries are ``nan``
+            where the run diverged.
         diverged: boolean, shape ``batch``: true where the run blew up.
         diverged_at: int, shape ``batch``: the first step index ``t`` whose iterate ``x[t]``
             was non-finite or beyond :data:`DIVERGENCE_THRESHOLD`; ``-1`` where the run did not
@@ -58,7 +64,7 @@ class Result:
     """
 
     x: np.ndarray
-    v: np.ndarray
+    v: np.ndarray | tuple[Any, ...]
     diverged: np.ndarray
     diverged_at: np.ndarray
 
@@ -87,6 +93,15 @@ def _step_parameters(step: Callable[..., Any]) -> tuple[set[str], set[str], bool
     optional = {p.name for p in named if p.default is not inspect.Parameter.empty}
     flags = {p.name for p in named if isinstance(p.default, bool)}
     return required, optional, any(p.name == "t" for p in params), flags
+
+
+def _options(step: Callable[..., Any]) -> set[str]:
+    """The parameters of ``step`` whose default is a str: choices by name, passed on as given."""
+    try:
+        params = inspect.signature(step).parameters.values()
+    except (TypeError, ValueError):
+        return set()
+    return {p.name for p in params if isinstance(p.default, str)}
 
 
 def _as_hyperparameter(name: str, value: Any, flags: set[str] | None, where: str = "") -> np.ndarray | Any:
@@ -121,13 +136,20 @@ def _settle_allocator(nbytes: int) -> None:
         np.empty(8 * nbytes, dtype=np.uint8)
 
 
-def _set_aside(
-    x: np.ndarray, v: np.ndarray, diverged: np.ndarray, diverged_at: np.ndarray, t: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _restart(a: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """A copy of ``a`` with the runs marked ``bad`` set to 0, in ``a``'s memory layout."""
+    b = np.empty_like(a)  # keeps the (d, *batch) memory layout of a
+    np.copyto(b, a)
+    np.copyto(b, 0.0, where=bad[..., None])
+    return b
+
+
+def _set_aside(x: np.ndarray, v: Any, diverged: np.ndarray, diverged_at: np.ndarray, t: int) -> tuple[np.ndarray, Any]:
     """Record the runs whose iterate ``x`` (at step ``t``) is bad, and restart them from zero.
 
     ``diverged`` and ``diverged_at`` are updated in place. The returned state has the runs that
-    are bad now set to ``x = v = 0``: their outputs are ``nan`` whatever happens next, and a
+    are bad now set to ``x = v = 0`` (every array field of a named state; its step count is
+    shared by the batch and left alone): their outputs are ``nan`` whatever happens next, and a
     finite state lets the cheap "every run is fine" test succeed again on the following steps
     (a batch whose state carried ``nan`` would fail it on every step).
     """
@@ -135,13 +157,42 @@ def _set_aside(
     new = bad & ~diverged
     diverged_at[new] = t
     diverged |= new
-    restarted = []
-    for a in (x, v):
-        b = np.empty_like(a)  # keeps the (d, *batch) memory layout of a
-        np.copyto(b, a)
-        np.copyto(b, 0.0, where=bad[..., None])
-        restarted.append(b)
-    return restarted[0], restarted[1]
+    if isinstance(v, np.ndarray):
+        return _restart(x, bad), _restart(v, bad)
+    return _restart(x, bad), type(v)(*(_restart(f, bad) if isinstance(f, np.ndarray) else f for f in v))
+
+
+def _initial_state(label: str, init: Callable[[np.ndarray], Any], x: np.ndarray) -> tuple[Any, ...]:
+    """The named state ``init(x)`` a rule declares, checked: a named tuple of arrays shaped like ``x``.
+
+    A field that is not an array must be the step ``count``, a whole number.
+    """
+    state = init(x)
+    if not (isinstance(state, tuple) and hasattr(state, "_fields")):
+        raise TypeError(f"{label}: its init must return a named tuple (the state), got {_kind_of(state, None)}")
+    return _checked_state(label, state, state, x.shape)
+
+
+def _checked_state(label: str, new: Any, old: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[Any, ...]:
+    """``new`` must be a state of the type of ``old``, with every array field of shape ``shape``."""
+    if type(new) is not type(old):
+        raise TypeError(f"{label} must return its state as a {type(old).__name__}, got {_kind_of(new, None)}")
+    fields = [
+        check_returned(label, f"the state's {field}", value, shape)
+        if isinstance(before, np.ndarray)
+        else check_count(f"{label}: the state's {field}", value, low=0)
+        for field, value, before in zip(old._fields, new, old, strict=True)
+    ]
+    return type(old)(*fields)
+
+
+def _nan_where(v: Any, diverged: np.ndarray) -> Any:
+    """A copy of the state with ``nan`` in the runs that diverged (in every array field)."""
+    if isinstance(v, np.ndarray):
+        out = v.copy()
+        out[diverged] = np.nan
+        return out
+    return type(v)(*(_nan_where(f, diverged) if isinstance(f, np.ndarray) else f for f in v))
 
 
 def run(
@@ -162,6 +213,12 @@ def run(
 
     with :math:`T` = ``n_steps`` and hyperparameters :math:`\theta_t`.
 
+    **State.** A rule with one buffer keeps it as a bare array, zeros at the start. A rule with
+    several buffers and a step count declares its named initial state as ``step.init(x0)``
+    (e.g. :func:`mom_lib.adam`'s ``AdamState(count=0, mu=0, nu=0)``); ``run`` starts from it,
+    checks every field the rule returns, restarts every array field of a diverged run at zero,
+    and returns the last state in :attr:`Result.v`.
+
     **Batches.** The batch shape is the broadcast of ``x0.shape[:-1]`` with the shapes of all
     array-valued hyperparameters: ``lr=lrs[:, None], beta=betas`` sweeps a
     ``(len(lrs), len(betas))`` grid in one call; ``x0`` of shape ``(n, d)`` runs ``n`` start
@@ -173,8 +230,9 @@ def run(
     **Divergence.** A run whose iterate becomes non-finite or exceeds
     :data:`DIVERGENCE_THRESHOLD` in any coordinate is marked in ``diverged`` and its iterates
     from then on are ``nan``; the rest of the batch goes on and no ``RuntimeWarning`` is emitted.
-    Internally a diverged run is restarted from ``x = v = 0`` (so ``grad_fn`` may be called
-    there); what it computes afterwards never reaches the result.
+    Internally a diverged run is restarted from ``x = v = 0`` (every array field of a named
+    state; so ``grad_fn`` may be called there); what it computes afterwards never reaches
+    the result.
 
     **Speed.** The batch is stored coordinate-major, as ``(d, *batch)`` in memory, and the rule
     receives the ``(*batch, d)`` view of it: the shapes are those stated below, but NumPy's
@@ -252,8 +310,13 @@ def run(
 
     fixed: dict[str, Any] = {}
     scheduled: dict[str, Callable[[int], Any]] = {}
+    options = _options(rule)
     for key, value in hyperparameters.items():
-        if callable(value):
+        if key in options:  # a choice by name, e.g. muon's adjust_lr_fn: the rule checks it
+            if not isinstance(value, str):
+                raise TypeError(f"{key} must be a str naming a choice, got {_kind_of(value, None)}")
+            fixed[key] = value
+        elif callable(value):
             scheduled[key] = value
         else:
             fixed[key] = _as_hyperparameter(key, value, flags)
@@ -302,14 +365,20 @@ def run(
     _settle_allocator(x0.itemsize * d * int(np.prod(batch)))
     x = np.moveaxis(np.empty((d, *batch)), 0, -1)
     x[...] = x0
-    v = np.moveaxis(np.zeros((d, *batch)), 0, -1)
+    label = f"step {name}"
+    # One bare velocity array (zeros) unless the rule declares a named state: then each field
+    # is built by the rule's init from x (np.zeros_like(x) keeps the (d, *batch) layout).
+    init = getattr(step, "init", None)
+    if init is None:
+        v = np.moveaxis(np.zeros((d, *batch)), 0, -1)
+    else:
+        v = _initial_state(label, init, x)
     history = np.empty((n_steps + 1, *batch, d)) if keep == "all" else None
     if history is not None:
         history[0] = x
     diverged = np.zeros(batch, dtype=bool)
     diverged_at = np.full(batch, -1, dtype=np.int64)
     check = x.size > 0
-    label = f"step {name}"
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for t in range(n_steps):
@@ -330,7 +399,10 @@ def run(
             x_new, v_new = out
             del out  # hold no extra reference to the step's arrays
             x_new = check_returned(label, "the new iterate x", x_new, x.shape)
-            v_new = check_returned(label, "the new state v", v_new, x.shape)
+            if init is None:
+                v_new = check_returned(label, "the new state v", v_new, x.shape)
+            else:
+                v_new = _checked_state(label, v_new, v, x.shape)
             if history is not None:
                 history[t + 1] = x_new
             # nan, inf and |x| beyond the threshold all fail "<=" (max and min propagate nan).
@@ -345,6 +417,4 @@ def run(
         after = np.arange(history.shape[0]).reshape(-1, *([1] * len(batch))) >= diverged_at
         after = after & diverged if keep == "all" else diverged[None]
         history[after] = np.nan
-    v_out = v.copy()
-    v_out[diverged] = np.nan
-    return Result(x=history, v=v_out, diverged=diverged, diverged_at=diverged_at)
+    return Result(x=history, v=_nan_where(v, diverged), diverged=diverged, diverged_at=diverged_at)

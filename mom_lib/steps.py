@@ -41,7 +41,7 @@ from ._validation import as_float_array, check_count, check_flag, check_hyperpar
 GradFn = Callable[[np.ndarray], np.ndarray]
 StepRule = Callable[..., tuple[np.ndarray, np.ndarray]]
 
-__all__ = ["gd", "heavy_ball", "torch_sgd", "nesterov", "sutskever", "sutskever_nesterov", "ema"]
+__all__ = ["gd", "heavy_ball", "torch_sgd", "nesterov", "sutskever", "sutskever_nesterov", "ema", "qhm"]
 
 
 def _step_rule(rule: Callable[..., tuple[np.ndarray, np.ndarray]]) -> StepRule:
@@ -53,7 +53,9 @@ def _step_rule(rule: Callable[..., tuple[np.ndarray, np.ndarray]]) -> StepRule:
     ``grad_fn`` returns (an array of the shape of ``x``, or one that broadcasts into it along
     the batch axes, with every coordinate there: the same gradient for several rows of ``x``).
     """
-    flags = {n for n, p in inspect.signature(rule).parameters.items() if isinstance(p.default, bool)}
+    params = inspect.signature(rule).parameters
+    flags = {n for n, p in params.items() if isinstance(p.default, bool)}
+    options = {n for n, p in params.items() if isinstance(p.default, str)}  # choices by name
 
     @functools.wraps(rule)
     def checked(x: np.ndarray, v: np.ndarray, grad_fn: GradFn, **hyperparameters: Any):
@@ -67,6 +69,9 @@ def _step_rule(rule: Callable[..., tuple[np.ndarray, np.ndarray]]) -> StepRule:
                 check_count("t", val, low=0)
             elif k in flags:
                 check_flag(k, val)
+            elif k in options:
+                if not isinstance(val, str):
+                    raise TypeError(f"{k} must be a str naming a choice, got {type(val).__name__} {val!r}")
             else:
                 check_hyperparameter(k, val)
         return rule(x, v, checked_grad(grad_fn, batch_broadcast=True), **hyperparameters)
@@ -351,3 +356,53 @@ def ema(
     if bias_correction:
         return x - lr * m_next / (1.0 - np.power(beta, t + 1)), m_next
     return x - lr * m_next, m_next
+
+
+@_step_rule
+def qhm(
+    x: np.ndarray, v: np.ndarray, grad_fn: GradFn, *, lr: Any, beta: Any, nu: Any = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Quasi-hyperbolic momentum (Ma & Yarats 2019): a step between the gradient and its average.
+
+    .. math::
+
+        m_{t+1} = \beta m_t + (1 - \beta) \nabla f(x_t), \qquad
+        x_{t+1} = x_t - \alpha \bigl((1 - \nu) \nabla f(x_t) + \nu\, m_{t+1}\bigr)
+
+    with :math:`\alpha` = ``lr``. It contains the book's methods (all exactly, with
+    :math:`\eta = \alpha (1 - \beta)` and :math:`m_t = (1-\beta) v_t`):
+
+    * :math:`\nu = 1`: :func:`ema` without bias correction, i.e. :func:`heavy_ball`;
+    * :math:`\nu = \beta`: :func:`nesterov` (expand :math:`g_t + \beta v_{t+1}` in :math:`m`);
+    * :math:`\nu = 0`: :func:`gd` with learning rate :math:`\alpha`.
+
+    :func:`mom_lib.translate` converts to and from its heavy-ball member (``"qhm"``,
+    :math:`\nu = 1`). The paper recommends :math:`\nu = 0.7, \beta = 0.999`.
+
+    Args:
+        x: iterate, shape ``(*batch, d)``.
+        v: the average :math:`m_t`, same shape as ``x``; zeros at the start.
+        grad_fn: gradient of the objective.
+        lr: the step size :math:`\alpha \ge 0`.
+        beta: decay :math:`\beta \in [0, 1)`.
+        nu: the weight :math:`\nu \in [0, 1]` of the average in the step.
+
+    Returns:
+        ``(x_next, m_next)``.
+
+    Examples:
+        With :math:`\nu = \beta` the iterates are Nesterov's with :math:`\eta = \alpha(1-\beta)`:
+
+        >>> import numpy as np
+        >>> from mom_lib import nesterov, qhm
+        >>> g = lambda x: 2 * x
+        >>> print(qhm(np.array([1.0]), np.zeros(1), g, lr=1.0, beta=0.9, nu=0.9)[0].round(6),
+        ...       nesterov(np.array([1.0]), np.zeros(1), g, lr=0.1, beta=0.9)[0].round(6))
+        [0.62] [0.62]
+
+    References:
+        J. Ma, D. Yarats (2019), Quasi-hyperbolic momentum and Adam for deep learning. ICLR.
+    """
+    g = grad_fn(x)
+    m_next = beta * v + (1.0 - beta) * g
+    return x - lr * ((1.0 - nu) * g + nu * m_next), m_next

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from mom_lib import (
     CONVENTIONS,
     Quadratic,
+    demon,
+    ema,
     heavy_ball,
     lookahead_point,
     nesterov,
@@ -69,3 +71,45 @@ def test_unknown_convention_is_named():
         translate(lr=0.1, beta=0.9, source="adam", target="pytorch")
     with pytest.raises(ValueError, match="target must be one of"):
         translate(lr=0.1, beta=0.9, source="pytorch", target=None)
+
+
+# -- Demon: a momentum schedule ------------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(beta=st.floats(0.0, 0.99), n=st.integers(1, 200))
+def test_demon_decays_the_total_weight_linearly(beta, n):
+    schedule = demon(beta=beta, n_steps=n)
+    t = np.arange(n + 3)
+    b = np.array([float(schedule(int(k))) for k in t])
+    np.testing.assert_allclose(b / (1 - b), np.maximum(0, 1 - t / n) * beta / (1 - beta), rtol=1e-12, atol=1e-15)
+    assert b[0] == beta and np.all(np.diff(b) <= 0) and np.all(b[n:] == 0)
+
+
+def test_demon_keeps_pytorch_and_sutskever_equal_but_needs_a_translation_for_ema():
+    n, alpha = 40, 0.3
+    schedule = demon(beta=0.9, n_steps=n)
+    a = run(heavy_ball, F.grad, X0, n_steps=n, lr=0.1, beta=schedule)
+    b = run(sutskever, F.grad, X0, n_steps=n, lr=0.1, beta=schedule)
+    np.testing.assert_allclose(a.x, b.x, rtol=1e-10, atol=1e-12)
+    # ema with (alpha, beta_t) is heavy ball with eta_t = alpha (1 - beta_t) and
+    # beta'_t = beta_t (1 - beta_{t-1}) / (1 - beta_t)
+    e = run(ema, F.grad, X0, n_steps=n, lr=alpha, beta=schedule)
+    prev = lambda t: schedule(max(t - 1, 0))  # noqa: E731 - beta'_0 does not matter (v_0 = 0)
+    h = run(
+        heavy_ball,
+        F.grad,
+        X0,
+        n_steps=n,
+        lr=lambda t: alpha * (1 - schedule(t)),
+        beta=lambda t: schedule(t) * (1 - prev(t)) / (1 - schedule(t)),
+    )
+    np.testing.assert_allclose(e.x, h.x, rtol=1e-10, atol=1e-12)
+    # the constant-schedule translation (eta = alpha (1 - beta_0)) is not it
+    naive = run(heavy_ball, F.grad, X0, n_steps=n, lr=alpha * (1 - 0.9), beta=schedule)
+    assert np.abs(naive.x - e.x).max() > 1e-2
+
+
+def test_demon_sweeps_an_array_of_betas():
+    schedule = demon(beta=np.array([0.5, 0.9]), n_steps=10)
+    np.testing.assert_allclose(schedule(5), [1 / 3, 0.45 / 0.55])

@@ -45,10 +45,13 @@ from mom_lib import (
     MultiWell2D,
     Quadratic,
     Rosenbrock,
+    adam,
+    adamw,
     characteristic_roots,
     check,
     complex_band,
     critical_beta,
+    demon,
     effective_window,
     ema,
     ema_noise_variance,
@@ -61,18 +64,24 @@ from mom_lib import (
     iteration_matrix,
     iterations_to_tolerance,
     lag,
+    lion,
     lookahead_point,
     measured_rate,
     minibatch_grad,
+    muon,
+    nadam,
     nesterov,
+    newton_schulz,
     noisy_grad,
     optimal_params,
     plot_contours,
     plot_heatmap,
     plot_loss,
     plot_trajectory,
+    qhm,
     rate,
     run,
+    schedule_free_sgd,
     stability_limit,
     state_scale,
     step_rule_for,
@@ -323,20 +332,21 @@ RULES = {
     "sutskever": (sutskever, ("lr", "beta")),
     "sutskever_nesterov": (sutskever_nesterov, ("lr", "beta")),
     "ema": (ema, ("lr", "beta")),
+    "qhm": (qhm, ("lr", "beta", "nu")),
 }
 
 
 def _rule_cases() -> list[Case]:
     cases: list[Case] = []
     for name, (rule, hps) in RULES.items():
-        good = {k: {"lr": 0.1, "beta": 0.5, "dampening": 0.0}[k] for k in hps}
+        good = {k: {"lr": 0.1, "beta": 0.5, "dampening": 0.0, "nu": 0.7}[k] for k in hps}
 
         def call(rule=rule, good=good, **changes):  # noqa: ANN001, ANN202
             kw = {"x": X0, "v": np.zeros(2), "grad_fn": F.grad, **good, **changes}
             return rule(kw.pop("x"), kw.pop("v"), kw.pop("grad_fn"), **kw)
 
         for hp in hps:
-            extra = FRACTION_EXTRA if hp != "lr" else {}
+            extra = {"above": 1.5} if hp == "nu" else (FRACTION_EXTRA if hp != "lr" else {})
             kinds = ("nan", "+inf", "negative", "bool", "str", "None", "complex", "object")
             cases += scalar_cases(name, hp, kinds, lambda v, call=call, hp=hp: call(**{hp: v}), **extra)
         cases += [
@@ -357,6 +367,146 @@ def _rule_cases() -> list[Case]:
     )
     cases.append(Case("torch_sgd/t=-1", ("t",), lambda: torch_sgd(X0, np.zeros(2), F.grad, lr=0.1, beta=0.5, t=-1)))
     cases.append(Case("torch_sgd/t=str", ("t",), lambda: torch_sgd(X0, np.zeros(2), F.grad, lr=0.1, beta=0.5, t="0")))
+    return cases
+
+
+#: The optimizers of mom_lib.optimizers: hyperparameter -> kinds of bad value beyond NONNEG's.
+OPTIMIZERS = {
+    "adam": (
+        adam,
+        {"lr": {}, "beta1": FRACTION_EXTRA, "beta2": FRACTION_EXTRA, "eps": {"zero": 0.0}, "weight_decay": {}},
+    ),
+    "adamw": (
+        adamw,
+        {"lr": {}, "beta1": FRACTION_EXTRA, "beta2": FRACTION_EXTRA, "eps": {"zero": 0.0}, "weight_decay": {}},
+    ),
+    "nadam": (
+        nadam,
+        {"lr": {}, "beta1": FRACTION_EXTRA, "beta2": FRACTION_EXTRA, "eps": {"zero": 0.0}, "momentum_decay": {}},
+    ),
+    "lion": (lion, {"lr": {}, "beta1": FRACTION_EXTRA, "beta2": FRACTION_EXTRA, "weight_decay": {}}),
+    "schedule_free_sgd": (schedule_free_sgd, {"lr": {}, "beta": FRACTION_EXTRA, "weight_decay": {}}),
+    "muon": (muon, {"lr": {}, "beta": FRACTION_EXTRA, "weight_decay": {}}),
+}
+
+
+def _optimizer_cases() -> list[Case]:
+    cases: list[Case] = []
+    kinds = ("nan", "+inf", "negative", "bool", "str", "None", "complex", "object")
+    for name, (rule, hps) in OPTIMIZERS.items():
+        x0 = np.ones((2, 3)) if name == "muon" else X0
+        grad = (lambda x: x) if name == "muon" else F.grad
+
+        def call(rule=rule, x0=x0, grad=grad, **changes):  # noqa: ANN001, ANN202
+            kw = {"x": x0, "grad_fn": grad, "lr": 0.1, **changes}
+            x = kw.pop("x")
+            fresh = rule.init(x0) if hasattr(rule, "init") else np.zeros_like(x0)
+            state = kw.pop("state") if "state" in kw else fresh
+            return rule(x, state, kw.pop("grad_fn"), **kw)
+
+        def through_run(rule=rule, x0=x0, grad=grad, **changes):  # noqa: ANN001, ANN202
+            return run(rule, grad, x0, n_steps=3, **{"lr": 0.1, **changes})
+
+        for hp, extra in hps.items():
+            cases += scalar_cases(name, hp, kinds, lambda v, call=call, hp=hp: call(**{hp: v}), **extra)
+            cases += scalar_cases(
+                f"{name}.run", hp, ("nan", "negative", "str"), lambda v, r=through_run, hp=hp: r(**{hp: v}), **extra
+            )
+        cases += [
+            Case(f"{name}/x=None", ("x",), lambda call=call: call(x=None)),
+            Case(f"{name}/x=str", ("x",), lambda call=call: call(x=["1", "1"])),
+            Case(f"{name}/x=complex", ("x",), lambda call=call, x0=x0: call(x=x0 + 1j)),
+            Case(f"{name}/grad_fn=None", ("grad_fn",), lambda call=call: call(grad_fn=None)),
+            Case(f"{name}/grad_fn -> wrong shape", ("grad_fn",), lambda call=call: call(grad_fn=lambda x: x[..., :1])),
+            Case(f"{name}.run/grad_fn -> None", ("grad_fn",), lambda r=through_run: r(grad=lambda x: None)),
+            Case(f"{name}.run/unknown hyperparameter", ("momentum",), lambda r=through_run: r(momentum=0.9)),
+        ]
+        if hasattr(rule, "init"):  # a named state
+            field = rule.init(x0)._fields[1]
+            cases += [
+                Case(f"{name}/state=None", ("state",), lambda call=call: call(state=None)),
+                Case(f"{name}/state=array", ("state",), lambda call=call, x0=x0: call(state=np.zeros_like(x0))),
+                Case(
+                    f"{name}/state.{field} wrong shape",
+                    (f"state.{field}",),
+                    lambda call=call, r=rule, f=field, x0=x0: call(state=r.init(x0)._replace(**{f: np.zeros(5)})),
+                ),
+                Case(
+                    f"{name}/state.count=-1",
+                    ("state.count",),
+                    lambda call=call, r=rule, x0=x0: call(state=r.init(x0)._replace(count=-1)),
+                ),
+                Case(
+                    f"{name}/state.count=float",
+                    ("state.count",),
+                    lambda call=call, r=rule, x0=x0: call(state=r.init(x0)._replace(count=1.5)),
+                ),
+            ]
+        else:
+            cases += [
+                Case(f"{name}/v=None", ("v",), lambda call=call: call(state=None)),
+                Case(f"{name}/v wrong shape", ("v",), lambda call=call: call(state=np.zeros(5))),
+            ]
+    cases += [
+        Case(
+            "nadam/decoupled_weight_decay=str",
+            ("decoupled_weight_decay",),
+            lambda: run(nadam, F.grad, X0, n_steps=2, lr=0.1, decoupled_weight_decay="yes"),
+        ),
+        Case(
+            "schedule_free_sgd/average_start=float",
+            ("average_start",),
+            lambda: run(schedule_free_sgd, F.grad, X0, n_steps=2, lr=0.1, average_start=0.5),
+        ),
+        Case(
+            "muon/nesterov=str",
+            ("nesterov",),
+            lambda: muon(np.ones((2, 3)), np.zeros((2, 3)), lambda x: x, lr=0.1, nesterov="yes"),
+        ),
+        Case("muon/x=vector", ("x",), lambda: run(muon, F.grad, X0, n_steps=2, lr=0.1)),
+        Case(
+            "muon/adjust_lr_fn=unknown",
+            ("adjust_lr_fn",),
+            lambda: run(muon, lambda x: x, np.ones((2, 3)), n_steps=2, lr=0.1, adjust_lr_fn="rms"),
+        ),
+        Case(
+            "muon/adjust_lr_fn=None",
+            ("adjust_lr_fn",),
+            lambda: run(muon, lambda x: x, np.ones((2, 3)), n_steps=2, lr=0.1, adjust_lr_fn=None),
+        ),
+        Case(
+            "muon/adjust_lr_fn=number",
+            ("adjust_lr_fn",),
+            lambda: muon(np.ones((2, 3)), np.zeros((2, 3)), lambda x: x, lr=0.1, adjust_lr_fn=1.0),
+        ),
+    ]
+    g = np.ones((2, 3))
+    for kind, v in {
+        "None": None,
+        "str": [["1", "0"]],
+        "complex": g + 1j,
+        "bool": g > 0,
+        "nan": np.full((2, 3), np.nan),
+        "inf": np.full((2, 3), np.inf),
+        "vector": np.ones(3),
+        "scalar": 1.0,
+        "empty": np.zeros((0, 3)),
+        "object": OBJ,
+    }.items():
+        cases.append(Case(f"newton_schulz/g={kind}", ("g",), lambda v=v: newton_schulz(v)))
+    cases += count_cases("newton_schulz", "steps", lambda v: newton_schulz(g, steps=v), huge=100)
+    for kind, v in {
+        "two": (1.0, 2.0),
+        "str": ("3", "-4", "2"),
+        "nan": (math.nan, -4.0, 2.0),
+        "None": None,
+        "complex": (3 + 1j, -4.0, 2.0),
+        "bool": (True, -4.0, 2.0),
+    }.items():
+        cases.append(
+            Case(f"newton_schulz/coefficients={kind}", ("coefficients",), lambda v=v: newton_schulz(g, coefficients=v))
+        )
+    cases += scalar_cases("newton_schulz", "eps", NONNEG, lambda v: newton_schulz(g, eps=v), zero=0.0)
     return cases
 
 
@@ -487,7 +637,7 @@ def _theory_cases() -> list[Case]:
         cases += scalar_cases(name, "lam", NONNEG, lambda v, fn=fn: fn(v, lr=0.1, beta=0.5))
         cases += scalar_cases(name, "lr", NONNEG, lambda v, fn=fn: fn(1.0, lr=v, beta=0.5))
         cases += scalar_cases(name, "beta", NONNEG, lambda v, fn=fn: fn(1.0, lr=0.1, beta=v), **FRACTION_EXTRA)
-        for kind, v in {"unknown": "adam", "None": None, "int": 1}.items():
+        for kind, v in {"unknown": "sgdw", "None": None, "int": 1}.items():
             cases.append(
                 Case(f"{name}/method={kind}", ("method",), lambda fn=fn, v=v: fn(1.0, lr=0.1, beta=0.5, method=v))
             )
@@ -503,7 +653,7 @@ def _theory_cases() -> list[Case]:
         cases += scalar_cases(name, "L", NONNEG, lambda v, fn=fn: fn(1.0, v), zero=0.0)
         cases.append(Case(f"{name}/mu > L", ("mu", "L"), lambda fn=fn: fn(10.0, 1.0)))
     cases += scalar_cases("stability_limit", "beta", NONNEG, lambda v: stability_limit(v), **FRACTION_EXTRA)
-    cases.append(Case("stability_limit/method=unknown", ("method",), lambda: stability_limit(0.5, method="adam")))
+    cases.append(Case("stability_limit/method=unknown", ("method",), lambda: stability_limit(0.5, method="sgdw")))
     cases += scalar_cases("critical_beta", "lam", NONNEG, lambda v: critical_beta(v, lr=0.1))
     cases += scalar_cases("critical_beta", "lr", NONNEG, lambda v: critical_beta(1.0, lr=v))
     cases.append(Case("critical_beta/lr * lam > 1", ("lr", "lam"), lambda: critical_beta(10.0, lr=1.0)))
@@ -559,16 +709,18 @@ def _convention_cases() -> list[Case]:
         **FRACTION_EXTRA,
     )
     for which in ("source", "target"):
-        for kind, v in {"unknown": "adam", "None": None, "int": 1, "list": ["ema"]}.items():
+        for kind, v in {"unknown": "sgdw", "None": None, "int": 1, "list": ["ema"]}.items():
             kw = {"source": "ema", "target": "pytorch", which: v}
             cases.append(
                 Case(
                     f"translate/{which}={kind}", ("convention", which), lambda kw=kw: translate(lr=0.1, beta=0.5, **kw)
                 )
             )
+    cases += scalar_cases("demon", "beta", NONNEG, lambda v: demon(beta=v, n_steps=10), **FRACTION_EXTRA)
+    cases += count_cases("demon", "n_steps", lambda v: demon(beta=0.9, n_steps=v), zero=0)
     cases += scalar_cases("state_scale", "lr", NONNEG, lambda v: state_scale("ema", lr=v, beta=0.5))
     cases += scalar_cases("state_scale", "beta", NONNEG, lambda v: state_scale("ema", lr=0.1, beta=v), **FRACTION_EXTRA)
-    for kind, v in {"unknown": "adam", "None": None, "list": ["ema"]}.items():
+    for kind, v in {"unknown": "sgdw", "None": None, "list": ["ema"]}.items():
         cases.append(
             Case(f"state_scale/convention={kind}", ("convention",), lambda v=v: state_scale(v, lr=0.1, beta=0.5))
         )
@@ -706,7 +858,7 @@ def _interactive_cases() -> list[Case]:
             "negative": [-0.1, 0.1],
         }.items():
             cases.append(Case(f"{fname}/lr={kind}", ("lr",), lambda fig=fig, v=v: fig(lr=v)))
-        for kind, v in {"unknown": ("adam",), "None": None, "str": "heavy_ball_x", "empty": ()}.items():
+        for kind, v in {"unknown": ("sgdw",), "None": None, "str": "heavy_ball_x", "empty": ()}.items():
             cases.append(Case(f"{fname}/methods={kind}", ("methods", "method"), lambda fig=fig, v=v: fig(methods=v)))
         cases += point_cases(fname, "x0", lambda v, fig=fig: fig(x0=v))
     return cases
@@ -755,7 +907,7 @@ def _noise_cases() -> list[Case]:
     cases += count_cases("expected_loss", "n_steps", lambda v: expected_loss(nq, x0, **{**good_loss, "n_steps": v}))
     cases += point_cases("expected_loss", "x0", lambda v: expected_loss(nq, v, **good_loss))
     cases.append(
-        Case("expected_loss/method=unknown", ("method",), lambda: expected_loss(nq, x0, method="adam", **good_loss))
+        Case("expected_loss/method=unknown", ("method",), lambda: expected_loss(nq, x0, method="sgdw", **good_loss))
     )
     cases.append(Case("expected_loss/objective=object", ("objective",), lambda: expected_loss(OBJ, x0, **good_loss)))
     cases += count_cases(
@@ -888,6 +1040,7 @@ def _network_cases() -> list[Case]:
 CASES: list[Case] = [
     *_run_cases(),
     *_rule_cases(),
+    *_optimizer_cases(),
     *_objective_cases(),
     *_theory_cases(),
     *_convention_cases(),
@@ -1069,7 +1222,9 @@ def extreme_problem(case: Extreme) -> str | None:
 
 def test_every_public_function_is_fuzzed() -> None:
     covered = {c.id.split("/")[0].split(".")[0].split("(")[0] for c in [*CASES, *EXTREME]}
-    objects = {"CONVENTIONS", "DIVERGENCE_THRESHOLD", "Objective", "Result", "TunedSteps"}  # constants and base classes
+    # constants, base classes and the optimizers' state tuples
+    objects = {"CONVENTIONS", "DIVERGENCE_THRESHOLD", "Objective", "Result", "TunedSteps"}
+    objects |= {"AdamState", "NAdamState", "ScheduleFreeState"}
     missing = set(mom_lib.__all__) - objects - covered
     assert not missing, f"no bad-input case for {sorted(missing)}"
 

@@ -142,7 +142,7 @@ def test_generic_figure_and_live_widgets():
     [
         ({"lr": [0.2, 0.1]}, "increasing"),
         ({"lr": []}, "non-empty"),
-        ({"methods": ("adam",)}, r"method must be one of \('gd', "),
+        ({"methods": ("sgdw",)}, r"method must be one of \('gd', "),
         ({"quantity": "loss"}, "quantity"),
         ({"beta": [0.5, 1.0]}, "beta"),
         ({"ylim": (0.0, 1.0)}, "log axis"),

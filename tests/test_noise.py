@@ -241,7 +241,7 @@ def test_expected_loss_validates():
     with pytest.raises(ValueError, match="objective must be a NoisyQuadratic"):
         expected_loss(object(), [1.0], lr=0.1, n_steps=3)
     with pytest.raises(ValueError, match="method must be one of"):
-        expected_loss(f, [1.0], lr=0.1, n_steps=3, method="adam")
+        expected_loss(f, [1.0], lr=0.1, n_steps=3, method="sgdw")
     with pytest.raises(ValueError, match=r"lr must lie in \[0, inf\)"):
         expected_loss(f, [1.0], lr=-0.1, n_steps=3)
     with pytest.raises(ValueError, match=r"lr \(at step 2\) must lie"):

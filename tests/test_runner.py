@@ -2,6 +2,7 @@
 
 import inspect
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -333,3 +334,78 @@ def test_a_rule_returning_c_order_arrays_gives_the_same_result():
     assert a.diverged.any()
     for k in ("x", "v", "diverged", "diverged_at"):
         np.testing.assert_array_equal(getattr(a, k), getattr(b, k))
+
+
+# -- rules with a named state ------------------------------------------------------------------
+
+
+def test_a_named_state_run_equals_the_loop_of_direct_calls_bit_for_bit():
+    from mom_lib import adam
+
+    f = Quadratic([1.0, 10.0])
+    res = run(adam, f.grad, [1.0, -1.0], n_steps=30, lr=0.05, beta1=0.8)
+    x, state = np.array([1.0, -1.0]), adam.init(np.array([1.0, -1.0]))
+    for t in range(30):
+        x, state = adam(x, state, f.grad, lr=0.05, beta1=0.8)
+        np.testing.assert_array_equal(res.x[t + 1], x)
+    assert res.v.count == state.count == 30
+    np.testing.assert_array_equal(res.v.mu, state.mu)
+    np.testing.assert_array_equal(res.v.nu, state.nu)
+
+
+def test_a_diverged_run_with_a_named_state_leaves_the_others_alone():
+    """Every array field of the diverged run is nan in Result.v; the other runs are the single runs."""
+    from mom_lib import schedule_free_sgd
+
+    f = Quadratic([1.0, 10.0])
+    lrs = np.array([0.01, 0.1, 5.0])  # the last diverges
+    res = run(schedule_free_sgd, f.grad, [1.0, 1.0], n_steps=200, lr=lrs, beta=0.9)
+    assert res.diverged.tolist() == [False, False, True] and res.v.count == 200
+    assert np.isnan(res.v.z[2]).all() and np.isnan(res.x[-1, 2]).all()
+    for i in range(2):
+        single = run(schedule_free_sgd, f.grad, [1.0, 1.0], n_steps=200, lr=lrs[i], beta=0.9)
+        np.testing.assert_array_equal(res.x[:, i], single.x)
+        np.testing.assert_array_equal(res.v.z[i], single.v.z)
+
+
+class _Pair(NamedTuple):
+    count: int
+    a: np.ndarray
+    b: np.ndarray
+
+
+def _pair_rule(returns):
+    def pair_rule(x, state, grad_fn, *, lr):  # noqa: ANN001, ANN202
+        return x - lr * grad_fn(x), returns(x, state)
+
+    pair_rule.init = lambda x: _Pair(0, np.zeros_like(x), np.zeros_like(x))
+    return pair_rule
+
+
+@pytest.mark.parametrize(
+    "returns, error, match",
+    [
+        (lambda x, s: (s.count + 1, s.a, s.b), TypeError, "must return its state as a _Pair"),
+        (lambda x, s: s.a, TypeError, "must return its state as a _Pair"),
+        (lambda x, s: _Pair(s.count + 1, s.a[..., :1], s.b), ValueError, "the state's a as an array"),
+        (lambda x, s: _Pair(s.count + 1, s.a, None), TypeError, "the state's b"),
+        (lambda x, s: _Pair(0.5, s.a, s.b), TypeError, "the state's count must be a whole number"),
+    ],
+)
+def test_a_named_state_of_the_wrong_kind_is_refused(returns, error, match):
+    with pytest.raises(error, match=match):
+        run(_pair_rule(returns), lambda x: x, [1.0, 2.0], n_steps=2, lr=0.1)
+
+
+def test_a_rule_whose_init_gives_no_named_tuple_is_refused():
+    rule = _pair_rule(lambda x, s: s)
+    rule.init = lambda x: (0, np.zeros_like(x))
+    with pytest.raises(TypeError, match="its init must return a named tuple"):
+        run(rule, lambda x: x, [1.0, 2.0], n_steps=2, lr=0.1)
+
+
+def test_a_custom_named_state_rule_runs_and_keeps_the_layout():
+    rule = _pair_rule(lambda x, s: _Pair(s.count + 1, s.a + x, s.b))
+    res = run(rule, lambda x: x, np.ones((4, 2)), n_steps=3, lr=0.5)
+    assert res.v.count == 3 and res.v.a.shape == (4, 2)
+    np.testing.assert_array_equal(res.v.a, np.full((4, 2), 1 + 0.5 + 0.25))

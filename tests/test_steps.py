@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mom_lib import Quadratic, ema, gd, heavy_ball, nesterov, run, sutskever, sutskever_nesterov, torch_sgd
+from mom_lib import Quadratic, ema, gd, heavy_ball, nesterov, qhm, run, sutskever, sutskever_nesterov, torch_sgd
 
 lrs = st.floats(0.0, 0.3)
 betas = st.floats(0.0, 0.99)
@@ -179,3 +179,26 @@ def test_torch_sgd_is_torch_and_differs_from_heavy_ball_only_by_its_first_step()
     # from then on PyTorch follows heavy_ball's rule, from its undamped first velocity
     x2, _ = heavy_ball(theirs[1], F.grad(X0), F.grad, lr=lr, beta=beta, dampening=tau)
     np.testing.assert_allclose(x2, theirs[2], rtol=1e-12)
+
+
+# -- QHM ---------------------------------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(alpha=st.floats(0.001, 2.0), beta=st.floats(0.0, 0.95))
+def test_qhm_contains_heavy_ball_nesterov_and_gd(alpha, beta):
+    """Ma & Yarats (2019): nu = 1 is heavy ball, nu = beta is Nesterov (eta = alpha (1 - beta)), nu = 0 is gd."""
+    f = Quadratic([0.3, 2.0], angle=1.0)
+    x0, eta = [2.0, -1.0], alpha * (1 - beta)
+    q = {nu: run(qhm, f.grad, x0, n_steps=30, lr=alpha, beta=beta, nu=nu) for nu in (1.0, beta, 0.0)}
+    hb = run(heavy_ball, f.grad, x0, n_steps=30, lr=eta, beta=beta)
+    np.testing.assert_allclose(q[1.0].x, hb.x, rtol=1e-8, atol=1e-11)
+    np.testing.assert_allclose(q[1.0].v, (1 - beta) * hb.v, rtol=1e-8, atol=1e-11)
+    nag = run(nesterov, f.grad, x0, n_steps=30, lr=eta, beta=beta)
+    np.testing.assert_allclose(q[beta].x, nag.x, rtol=1e-8, atol=1e-11)
+    np.testing.assert_allclose(q[0.0].x, run(gd, f.grad, x0, n_steps=30, lr=alpha).x, rtol=1e-12, atol=1e-14)
+
+
+def test_qhm_nu_out_of_range_is_refused():
+    with pytest.raises(ValueError, match=r"nu must lie in \[0, 1\]"):
+        run(qhm, lambda x: x, [1.0], n_steps=2, lr=0.1, beta=0.5, nu=1.5)

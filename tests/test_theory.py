@@ -167,7 +167,7 @@ def test_iterations_to_tolerance():
     [
         (lambda: rate(-1.0, lr=0.1), "lam must be finite and >= 0"),
         (lambda: rate(1.0, lr=0.1, beta=1.0), r"beta must lie in \[0, 1\)"),
-        (lambda: rate(1.0, lr=0.1, method="adam"), "method must be one of"),
+        (lambda: rate(1.0, lr=0.1, method="sgdw"), "method must be one of"),
         (lambda: optimal_params(0.0, 1.0), "mu must be finite and > 0"),
         (lambda: optimal_params(2.0, 1.0), "mu must be <= L"),
     ],
