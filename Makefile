@@ -29,6 +29,8 @@ test: book
 	  || echo "bubblewrap is not installable here: the sandboxed grading tests will be skipped"
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0 \
 	  || echo "torch is not installable here: the torch oracle tests will be skipped"
+	@$(PY) -c "import schedulefree" 2>/dev/null || $(PY) -m pip install --quiet --no-deps schedulefree==1.4.1 \
+	  || echo "schedulefree is not installable here: its oracle test will be skipped"
 	$(PY) -m ruff check mom_lib tests benchmarks tools
 	$(PY) -m ruff format --check mom_lib tests benchmarks tools chapters showcase.ipynb
 	MOM_SITE_DIR=_build/html MOM_LIB_STRICT_CHECKS=1 $(PY) -m pytest
