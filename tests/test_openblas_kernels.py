@@ -75,7 +75,8 @@ KERNELS = [k for k in other_kernels() if k.lower() != NATIVE.lower()]
 def children(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subprocess.Popen, Path]]:
     """One nbval run per kernel, all started at once (each child is mostly one busy core)."""
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", "--nbval"]
-    cmd += ["--nbval-current-env", *map(str, NOTEBOOKS)]
+    cmd += ["--nbval-current-env", "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg")]
+    cmd += list(map(str, NOTEBOOKS))
     started = {}
     for kernel in KERNELS:
         log = tmp_path_factory.mktemp(kernel) / "nbval.log"

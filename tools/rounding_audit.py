@@ -31,6 +31,8 @@ Usage: python tools/rounding_audit.py [--ulps 16] [--salts 2] chapters/*.ipynb
 from __future__ import annotations
 
 import argparse
+import configparser
+import re
 import sys
 from pathlib import Path
 
@@ -140,16 +142,26 @@ for _name in ("eigvalsh", "eigh", "eigvals", "svd", "lstsq", "solve"):
 """
 
 
+def sanitizers() -> list[tuple[re.Pattern[str], str]]:
+    """The replacements nbval applies before comparing (``tests/nbval_sanitize.cfg``)."""
+    config = configparser.ConfigParser()
+    config.read(Path(__file__).resolve().parents[1] / "tests" / "nbval_sanitize.cfg")
+    return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
+
+
 def text_outputs(cell: nbformat.NotebookNode) -> list[str]:
-    """The text nbval compares: streams and text/plain results, in order."""
+    """The text nbval compares: streams, text/plain and text/html results (the figures' data), in order."""
     out = []
     for o in cell.get("outputs", []):
         if o.output_type == "stream":
             out.append(o.text)
         elif o.output_type in ("execute_result", "display_data"):
-            out.append(o.get("data", {}).get("text/plain", ""))
+            data = o.get("data", {})
+            out.extend(data.get(key, "") for key in ("text/plain", "text/html"))  # what nbval compares
         elif o.output_type == "error":
             out.append(f"{o.ename}: {o.evalue}")
+    for pattern, replacement in sanitizers():
+        out = [pattern.sub(replacement, text) for text in out]
     return out
 
 
