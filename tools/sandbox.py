@@ -122,6 +122,9 @@ def command(argv: list[str], *, slot: int, limits: Limits, env: dict[str, str] |
             cmd += ["--symlink", target, f"/{name}"]
         elif os.path.isdir(f"/{name}"):
             cmd += ["--ro-bind", f"/{name}", f"/{name}"]
+    # the private /tmp first: a Python or virtualenv that lives under /tmp is bound on top of it
+    size = str(limits.tmpfs_mb * 2**20)
+    cmd += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
     for root in _python_roots():
         cmd += _dirs_for(root) + ["--ro-bind", root, root]
     cmd += ["--perms", "0755", "--dir", RUNNER_DIR]
@@ -131,8 +134,6 @@ def command(argv: list[str], *, slot: int, limits: Limits, env: dict[str, str] |
     if fonts:
         cmd += ["--ro-bind", fonts, "/mplcache"]
     cmd += ["--proc", "/proc", "--dev", "/dev"]
-    size = str(limits.tmpfs_mb * 2**20)
-    cmd += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
     cmd += ["--perms", "1777", "--size", size, "--tmpfs", "/submission", "--chdir", "/submission"]
     cmd += ["--clearenv"]
     base = {
