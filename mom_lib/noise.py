@@ -46,7 +46,7 @@ import numpy as np
 
 from . import methods as _methods
 from ._validation import as_float_array, check_hyperparameter, check_nonnegative, check_positive, check_real
-from .objectives import Objective
+from .objectives import Quadratic
 from .theory import rate
 
 __all__ = [
@@ -88,7 +88,7 @@ def _check_method(method: Any) -> str:
     return method
 
 
-class NoisyQuadratic(Objective):
+class NoisyQuadratic(Quadratic):
     r"""The noisy quadratic model: a diagonal quadratic whose gradient noise has covariance :math:`H/B`.
 
     .. math::
@@ -115,12 +115,7 @@ class NoisyQuadratic(Objective):
     """
 
     def __init__(self, eigenvalues: Sequence[float] | np.ndarray) -> None:
-        lam = check_nonnegative("eigenvalues", eigenvalues)
-        if lam.ndim != 1 or lam.size == 0:
-            raise ValueError(f"eigenvalues must be a non-empty 1-D sequence, got shape {lam.shape}")
-        self.eigenvalues = lam
-        self.d = lam.size
-        self.minimizers = np.zeros((1, self.d))
+        super().__init__(eigenvalues)  # diagonal, centred at 0: value, grad, mu, L and kappa as there
 
     @classmethod
     def zhang(cls, d: int = 200) -> NoisyQuadratic:
@@ -128,23 +123,6 @@ class NoisyQuadratic(Objective):
         if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
             raise ValueError(f"d must be a whole number >= 1, got {d!r}")
         return cls(1.0 / np.arange(1, d + 1))
-
-    @property
-    def mu(self) -> float:
-        """Smallest eigenvalue."""
-        return float(self.eigenvalues.min())
-
-    @property
-    def L(self) -> float:  # noqa: N802 - the book's notation
-        """Largest eigenvalue."""
-        return float(self.eigenvalues.max())
-
-    def value(self, x: Any) -> np.ndarray:
-        x = self._point(x)
-        return 0.5 * (self.eigenvalues * x * x).sum(axis=-1)
-
-    def grad(self, x: Any) -> np.ndarray:
-        return self.eigenvalues * self._point(x)
 
     def noise_std(self, batch_size: Any = 1) -> np.ndarray:
         r"""Per-coordinate noise standard deviation :math:`\sqrt{\lambda_i / B}`, shape ``(*B.shape, d)``."""
