@@ -17,6 +17,7 @@ __all__ = [
     "plot_heatmap",
     "plot_regimes",
     "plot_phase_portrait",
+    "phase_portrait_figure",
     "REGIMES",
     "figure_text",
     "use_figure_text",
@@ -387,3 +388,82 @@ def plot_phase_portrait(xs: Any, *, ax: Any = None, label: str | None = None, **
     ax.set_xlabel("$x_t$")
     ax.set_ylabel("$x_{t-1}$")
     return ax
+
+
+def phase_portrait_figure(
+    eta_lam: Any, beta: Any, *, n_steps: int = 40, init_eta_lam: Any = None, init_beta: Any = None
+) -> Any:
+    r"""A kernel-free interactive phase portrait of heavy ball on :math:`f(x) = \tfrac12\lambda x^2`.
+
+    Sliders over the grids ``eta_lam`` (:math:`\eta\lambda`) and ``beta`` choose a setting; the
+    figure shows the path of :math:`(x_t, x_{t-1})` from :math:`x_0 = x_{-1} = 1`
+    (:func:`mom_lib.run` once, batched over the whole grid), and the readouts give the rate
+    :math:`\rho` (:func:`mom_lib.rate`) and the angle :math:`\arg z` of the root of largest
+    modulus, which names the regime (:func:`plot_regimes`): :math:`0` monotone, :math:`\pi`
+    oscillating sign, in between ringing (turning by :math:`\arg z` per step); :math:`\rho \ge 1`
+    divergent.
+
+    .. math::
+
+        x_{t+1} = x_t - \eta\lambda\, x_t + \beta (x_t - x_{t-1})
+
+    Args:
+        eta_lam: grid of :math:`\eta\lambda > 0`, shape ``(m,)``.
+        beta: grid of :math:`\beta \in [0, 1)`, shape ``(k,)``.
+        n_steps: steps per path, 1 to 400.
+        init_eta_lam, init_beta: the first setting shown (nearest grid values; default the first).
+
+    Returns:
+        A :class:`mom_lib.interactive.SliderFigure`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from mom_lib.plotting import phase_portrait_figure
+        >>> fig = phase_portrait_figure([0.3, 3.1], [0.5, 0.9], n_steps=10)
+        >>> fig.readout("rate rho", eta_lam=0.3, beta=0.9)
+        '0.9487'
+        >>> fig.readout("arg z (0 monotone, pi oscillating)", eta_lam=3.1, beta=0.5)
+        '3.142'
+    """
+    from .interactive import Axis, Control, Readout, Series, SliderFigure
+    from .runner import run
+    from .steps import heavy_ball
+    from .theory import characteristic_roots, rate
+
+    grids = {}
+    for name, values in (("eta_lam", eta_lam), ("beta", beta)):
+        arr = as_float_array(name, values)
+        if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be a non-empty 1-D grid of finite numbers, got {values!r}")
+        grids[name] = arr
+    h, b = grids["eta_lam"], grids["beta"]
+    if np.any(h <= 0):
+        raise ValueError(f"eta_lam must be > 0, got {h}")
+    if np.any((b < 0) | (b >= 1)):
+        raise ValueError(f"beta must be in [0, 1), got {b}")
+    n_steps = check_count("n_steps", n_steps, low=1, high=400)
+    res = run(heavy_ball, lambda x: x, [1.0], n_steps=n_steps, lr=h[:, None], beta=b[None, :])
+    xs = np.moveaxis(res.x[..., 0], 0, -1)  # (m, k, T + 1)
+    z = characteristic_roots(h[:, None], lr=1.0, beta=b[None, :])
+    top = np.take_along_axis(z, np.abs(z).argmax(axis=-1)[..., None], axis=-1)[..., 0]
+
+    def init(grid: np.ndarray, value: Any) -> int:
+        return 0 if value is None else int(np.argmin(np.abs(grid - check_real("init", value))))
+
+    return SliderFigure(
+        controls=[
+            Control("eta_lam", "eta*lambda", list(h), init=init(h, init_eta_lam)),
+            Control("beta", "beta", list(b), init=init(b, init_beta)),
+        ],
+        series=[Series("(x_t, x_(t-1))", xs[..., :-1], x=xs[..., 1:], markers=True, color="C0")],
+        xaxis=Axis("x_t", (-1.5, 1.5)),
+        yaxis=Axis("x_(t-1)", (-1.5, 1.5)),
+        readouts=[
+            Readout("rate rho", rate(h[:, None], lr=1.0, beta=b[None, :]), fmt=".4f"),
+            Readout("arg z (0 monotone, pi oscillating)", np.abs(np.angle(top)), fmt=".3f"),
+        ],
+        title=f"Phase portrait of heavy ball on 0.5 lambda x^2 ({n_steps} steps from x_0 = 1)",
+        marks=[[0.0, 0.0]],
+        width=480,
+        height=480,
+    )

@@ -117,3 +117,25 @@ def test_regime_and_portrait_errors():
         plot_phase_portrait([1.0])
     with pytest.raises(ValueError, match="xs must have shape"):
         plot_phase_portrait(np.ones((3, 2)))
+
+
+def test_phase_portrait_figure_holds_the_runs_and_the_regime():
+    from mom_lib.plotting import phase_portrait_figure
+
+    h, b = np.array([0.05, 0.3, 2.95]), np.array([0.5, 0.9])
+    fig = phase_portrait_figure(h, b, n_steps=30, init_eta_lam=0.3, init_beta=0.9)
+    assert fig.grid == (3, 2) and fig.index() == (1, 1)
+    s = fig.series[0]
+    res = run(heavy_ball, lambda x: x, [1.0], n_steps=30, lr=0.3, beta=0.9)
+    assert np.array_equal(s.x[1, 1], res.x[1:, 0]) and np.array_equal(s.y[1, 1], res.x[:-1, 0])
+    assert fig.readout("arg z (0 monotone, pi oscillating)", eta_lam=0.05, beta=0.5) == "0.000"
+    assert fig.readout("arg z (0 monotone, pi oscillating)", eta_lam=2.95, beta=0.5) == "3.142"
+    assert 0 < float(fig.readout("arg z (0 monotone, pi oscillating)", eta_lam=0.3, beta=0.9)) < np.pi
+    with pytest.raises(ValueError, match="beta must be in"):
+        phase_portrait_figure(h, [1.0])
+    with pytest.raises(ValueError, match="eta_lam must be > 0"):
+        phase_portrait_figure([0.0], b)
+    with pytest.raises(ValueError, match="eta_lam must be a non-empty"):
+        phase_portrait_figure([], b)
+    with pytest.raises(ValueError, match="n_steps must be a whole number <= 400"):
+        phase_portrait_figure(h, b, n_steps=1000)
