@@ -462,7 +462,7 @@ def phase_portrait_figure(
             Readout("rate rho", rate(h[:, None], lr=1.0, beta=b[None, :]), fmt=".4f"),
             Readout("arg z (0 monotone, pi oscillating)", np.abs(np.angle(top)), fmt=".3f"),
         ],
-        title=f"Phase portrait of heavy ball on 0.5 lambda x^2 ({n_steps} steps from x_0 = 1)",
+        title=f"Heavy ball on 0.5 lambda x^2: {n_steps} steps from x_0 = 1",
         marks=[[0.0, 0.0]],
         width=480,
         height=480,
