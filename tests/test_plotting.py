@@ -65,3 +65,77 @@ def test_figure_text_survives_the_inline_backend_in_a_real_kernel():
     NotebookClient(nb, timeout=60, kernel_name="python3").execute()
     (out,) = nb.cells[1].outputs
     assert out.data["text/plain"] == "Figure: Zig-zag" and "image/png" in out.data
+
+
+def test_regime_codes_match_the_closed_form_boundaries():
+    from mom_lib.plotting import _regime_codes
+
+    beta = np.linspace(0.05, 0.95, 19)[:, None]  # beta > 0: at beta = 0 the band is the point 1
+    lo, hi, edge = (1 - np.sqrt(beta)) ** 2, (1 + np.sqrt(beta)) ** 2, 2 + 2 * beta
+    # points just inside each region
+    for h, code in [(lo - 1e-6, 0), (lo + 1e-6, 2), (hi - 1e-6, 2), (hi + 1e-6, 1), (edge - 1e-6, 1), (edge + 1e-6, 3)]:
+        ok = h > 0  # beta near 1 leaves no monotone region above eta*lambda = 0
+        assert np.all(_regime_codes(h, beta)[ok] == code), code
+
+
+def test_plot_regimes_draws_the_boundaries_and_points():
+    from mom_lib.plotting import plot_regimes
+
+    fig, ax = plt.subplots()
+    assert plot_regimes(n=30, points=[[0.3, 0.9], [2.0, 0.1]], ax=ax) is ax
+    lines = ax.get_lines()
+    assert len(lines) == 4  # two band edges, the stability edge, the points
+    b = lines[2].get_ydata()
+    assert np.allclose(lines[2].get_xdata(), 2 + 2 * b)
+    assert np.allclose(lines[0].get_xdata(), (1 - np.sqrt(lines[0].get_ydata())) ** 2)
+    assert len(ax.get_legend().get_texts()) == 6
+    plt.close(fig)
+
+
+def test_plot_phase_portrait_plots_consecutive_pairs():
+    from mom_lib.plotting import plot_phase_portrait
+
+    xs = np.array([1.0, 0.5, -0.25, 0.125])
+    ax = plot_phase_portrait(xs[:, None])
+    line = ax.get_lines()[0]
+    assert np.array_equal(line.get_xdata(), xs[1:]) and np.array_equal(line.get_ydata(), xs[:-1])
+    plt.close(ax.figure)
+
+
+def test_regime_and_portrait_errors():
+    from mom_lib.plotting import plot_phase_portrait, plot_regimes
+
+    with pytest.raises(ValueError, match="beta_max must be in"):
+        plot_regimes(beta_max=1.0)
+    with pytest.raises(ValueError, match="eta_lam_max must be finite and > 0"):
+        plot_regimes(eta_lam_max=-1.0)
+    with pytest.raises(TypeError, match="n must be a whole number"):
+        plot_regimes(n=3.5)
+    with pytest.raises(ValueError, match="points must be finite"):
+        plot_regimes(points=[0.3, 0.9])
+    with pytest.raises(ValueError, match="xs must have shape"):
+        plot_phase_portrait([1.0])
+    with pytest.raises(ValueError, match="xs must have shape"):
+        plot_phase_portrait(np.ones((3, 2)))
+
+
+def test_phase_portrait_figure_holds_the_runs_and_the_regime():
+    from mom_lib.plotting import phase_portrait_figure
+
+    h, b = np.array([0.05, 0.3, 2.95]), np.array([0.5, 0.9])
+    fig = phase_portrait_figure(h, b, n_steps=30, init_eta_lam=0.3, init_beta=0.9)
+    assert fig.grid == (3, 2) and fig.index() == (1, 1)
+    s = fig.series[0]
+    res = run(heavy_ball, lambda x: x, [1.0], n_steps=30, lr=0.3, beta=0.9)
+    assert np.array_equal(s.x[1, 1], res.x[1:, 0]) and np.array_equal(s.y[1, 1], res.x[:-1, 0])
+    assert fig.readout("arg z (0 monotone, pi oscillating)", eta_lam=0.05, beta=0.5) == "0.000"
+    assert fig.readout("arg z (0 monotone, pi oscillating)", eta_lam=2.95, beta=0.5) == "3.142"
+    assert 0 < float(fig.readout("arg z (0 monotone, pi oscillating)", eta_lam=0.3, beta=0.9)) < np.pi
+    with pytest.raises(ValueError, match="beta must be in"):
+        phase_portrait_figure(h, [1.0])
+    with pytest.raises(ValueError, match="eta_lam must be > 0"):
+        phase_portrait_figure([0.0], b)
+    with pytest.raises(ValueError, match="eta_lam must be a non-empty"):
+        phase_portrait_figure([], b)
+    with pytest.raises(ValueError, match="n_steps must be a whole number <= 400"):
+        phase_portrait_figure(h, b, n_steps=1000)
