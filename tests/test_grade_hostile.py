@@ -308,7 +308,7 @@ def gd_step(x, grad, lr):
     assert run.returncode == 0, run.stderr
     rows = _read(out)
     assert "seen=False env=False" in rows["snoop", "ex-01-gd-step"]["message"]
-    assert rows["alice", "ex-01-gd-step"]["status"] == "passed"
+    assert rows["alice", "ex-01-gd-step"]["status"] == "passed", rows["alice", "ex-01-gd-step"]["message"]
     assert rows["alice", "ex-01-gd-step"]["cases_total"] == "7"  # the hidden case was graded
 
 

@@ -51,6 +51,7 @@ DEFAULT_TIMEOUT = 2.0
 _ID = re.compile(r"^ex-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REGISTRY: dict[str, Exercise] = {}
 _PRIVATE_LOADED: set[str] = set()
+_PRIVATE_LOCK = threading.RLock()
 
 
 class ExerciseFailure(AssertionError):  # noqa: N818 - the name the chapters use
@@ -180,10 +181,12 @@ def get_exercise(exercise_id: str) -> Exercise:
 
 
 def _load_private() -> None:
-    for path in filter(None, os.environ.get(PRIVATE_ENV, "").split(os.pathsep)):
-        if path not in _PRIVATE_LOADED:
-            _PRIVATE_LOADED.add(path)
-            runpy.run_path(path)
+    # under the lock until the file has run: a grader's parallel jobs must all see its cases
+    with _PRIVATE_LOCK:
+        for path in filter(None, os.environ.get(PRIVATE_ENV, "").split(os.pathsep)):
+            if path not in _PRIVATE_LOADED:
+                _PRIVATE_LOADED.add(path)
+                runpy.run_path(path)
 
 
 # ----------------------------------------------------------------------------- running a case
