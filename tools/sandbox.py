@@ -75,6 +75,11 @@ def works() -> str | None:
     return None
 
 
+def _tool(name: str) -> str:
+    """Where util-linux's ``name`` (setpriv, prlimit) is installed; the sandbox shows /usr and /bin."""
+    return shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin") or f"/usr/bin/{name}"
+
+
 def _dirs_for(path: str) -> list[str]:
     """``--dir`` arguments (mode 0755) for every parent of ``path`` below ``/``."""
     out: list[str] = []
@@ -154,9 +159,9 @@ def command(argv: list[str], *, slot: int, limits: Limits, env: dict[str, str] |
     cmd += ["--"]
     if os.geteuid() == 0:
         uid = str(61000 + (os.getpid() % 500) * 8 + slot % 8)
-        cmd += ["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
+        cmd += [_tool("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
         cmd += ["--inh-caps=-all", "--bounding-set=-all", "--"]
-    cmd += ["/usr/bin/prlimit", f"--as={limits.memory_mb * 2**20}", f"--cpu={limits.cpu_seconds}"]
+    cmd += [_tool("prlimit"), f"--as={limits.memory_mb * 2**20}", f"--cpu={limits.cpu_seconds}"]
     cmd += [f"--fsize={limits.file_mb * 2**20}", f"--nofile={limits.open_files}", "--core=0"]
     if os.geteuid() == 0:
         cmd += [f"--nproc={limits.processes}"]
